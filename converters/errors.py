@@ -1,0 +1,179 @@
+"""Exception tree and the Issue / Report records.
+
+Structural problems raise (an :class:`InputError` naming the file and line / JSON path / XML
+element); record-level problems become an :class:`Issue` in the :class:`Report` and the record is
+skipped. With ``strict=True`` the report turns every skip into an :class:`InputError`.
+
+Exit codes: 0 ok, 1 data or validation errors (or records skipped), 2 usage errors.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "info"]
+
+
+class PrelabelError(Exception):
+    """Root of every exception this library raises on purpose."""
+
+    exit_code = 1
+
+
+class UsageError(PrelabelError):
+    """The caller asked for something impossible or contradictory (bad option, missing file)."""
+
+    exit_code = 2
+
+
+class UnknownFormatError(UsageError):
+    """No reader is registered under the requested name."""
+
+
+class InputError(PrelabelError):
+    """The input cannot be read as the declared format; ``location`` says where."""
+
+    def __init__(self, message: str, location: str | None = None, code: str = "input_error") -> None:
+        self.message = message
+        self.location = location
+        self.code = code
+        super().__init__(f"{location}: {message}" if location else message)
+
+
+class SchemaValidationError(PrelabelError):
+    """A payload failed the JSON Schemas or the semantic checks; ``issues`` lists every problem."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = issues
+        first = issues[0] if issues else None
+        head = f"{first.location}: {first.message}" if first else "invalid payload"
+        more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
+        super().__init__(f"payload validation failed: {head}{more}")
+
+
+class ApiError(PrelabelError):
+    """The Playment API answered with an error or could not be reached."""
+
+
+@dataclass(slots=True, frozen=True)
+class Issue:
+    """One problem found in the input or in a payload, with a stable reason code."""
+
+    severity: Severity
+    code: str
+    message: str
+    location: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "location": self.location,
+        }
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        return f"{where}{self.severity} [{self.code}] {self.message}"
+
+
+@dataclass
+class Report:
+    """Counts and issues of one run; the conservation law is ``records_read = converted + skipped``.
+
+    Readers bump ``records_read`` for every input record (annotation, label line, shape) and call
+    :meth:`skip` for each record they cannot convert. Later stages count objects they filter out
+    (label map, score threshold) with :meth:`filtered` and geometry they changed with :meth:`warn`.
+    """
+
+    strict: bool = False
+    max_issues: int = 100_000
+    records_read: int = 0
+    objects_read: int = 0
+    objects_emitted: int = 0
+    frames: int = 0
+    jobs: int = 0
+    clamped_points: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    filtered_by: Counter[str] = field(default_factory=Counter)
+    warnings: Counter[str] = field(default_factory=Counter)
+    emitted_by_kind: Counter[str] = field(default_factory=Counter)
+    issues: list[Issue] = field(default_factory=list)
+    issues_dropped: int = 0
+
+    @property
+    def records_skipped(self) -> int:
+        return sum(self.skipped.values())
+
+    @property
+    def records_converted(self) -> int:
+        return self.records_read - self.records_skipped
+
+    def _add(self, issue: Issue) -> None:
+        if len(self.issues) < self.max_issues:
+            self.issues.append(issue)
+        else:
+            self.issues_dropped += 1
+
+    def skip(self, code: str, message: str, location: str = "") -> None:
+        """A record could not be converted; with ``strict`` this raises instead."""
+        if self.strict:
+            raise InputError(f"{message} [{code}] (--strict)", location, code)
+        self.skipped[code] += 1
+        self._add(Issue("error", code, message, location))
+
+    def warn(self, code: str, message: str, location: str = "", count: int = 1) -> None:
+        """Something was changed or dropped inside a record that was still converted."""
+        self.warnings[code] += count
+        self._add(Issue("warning", code, message, location))
+
+    def filtered(self, reason: str, count: int = 1) -> None:
+        """Objects removed on purpose by the selection options (not an error)."""
+        self.filtered_by[reason] += count
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was skipped (warnings and filters are fine)."""
+        return self.records_skipped == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "records_read": self.records_read,
+            "records_converted": self.records_converted,
+            "records_skipped": self.records_skipped,
+            "skipped_by_code": dict(sorted(self.skipped.items())),
+            "objects_read": self.objects_read,
+            "objects_filtered": dict(sorted(self.filtered_by.items())),
+            "objects_emitted": self.objects_emitted,
+            "emitted_by_kind": dict(sorted(self.emitted_by_kind.items())),
+            "warnings_by_code": dict(sorted(self.warnings.items())),
+            "clamped_points": self.clamped_points,
+            "frames": self.frames,
+            "jobs": self.jobs,
+            "issues": [i.to_dict() for i in self.issues],
+            "issues_not_listed": self.issues_dropped,
+        }
+
+    def summary_lines(self) -> list[str]:
+        """A one-screen summary for stderr."""
+        lines = [
+            f"records read      {self.records_read}",
+            f"  converted       {self.records_converted}",
+            f"  skipped         {self.records_skipped}",
+        ]
+        lines += [f"    {code:<22} {n}" for code, n in sorted(self.skipped.items())]
+        lines.append(f"objects read      {self.objects_read}")
+        if self.filtered_by:
+            lines.append(f"  filtered        {sum(self.filtered_by.values())}")
+            lines += [f"    {code:<22} {n}" for code, n in sorted(self.filtered_by.items())]
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.emitted_by_kind.items()))
+        lines.append(f"objects emitted   {self.objects_emitted}" + (f" ({kinds})" if kinds else ""))
+        lines.append(f"points clamped    {self.clamped_points}")
+        if self.warnings:
+            lines.append(f"warnings          {sum(self.warnings.values())}")
+            lines += [f"    {code:<22} {n}" for code, n in sorted(self.warnings.items())]
+        lines.append(f"frames            {self.frames}")
+        lines.append(f"jobs              {self.jobs}")
+        return lines

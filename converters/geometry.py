@@ -1,0 +1,151 @@
+"""Pure geometry: box forms, polygon repair, mask -> polygon tracing.
+
+All coordinates are pixel-edge floats (see :mod:`converters.model`). Mask pixel (row r, col c)
+covers the square [c, c+1] x [r, r+1].
+
+Mask tracing: the outline of every 4-connected... (precisely: edge-connected) foreground region
+is built exactly on pixel boundaries (the union of the mask's horizontal pixel runs), then
+simplified with Douglas-Peucker at ``MASK_SIMPLIFY_TOLERANCE`` pixels (0.5 px by default, never
+more than 1 px), topology preserved. Holes are kept in the model; the Playment builder drops them
+and counts them (a Playment polygon is a single ring).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import shapely
+from shapely.geometry import MultiPolygon as ShapelyMultiPolygon
+from shapely.geometry import Polygon as ShapelyPolygon
+from shapely.validation import explain_validity, make_valid
+
+from .model import MultiPolygon, Point, Polygon, Ring
+
+MASK_SIMPLIFY_TOLERANCE = 0.5
+
+
+def is_finite(*values: float) -> bool:
+    """True when every value is a finite real number (not NaN, not +-inf)."""
+    return all(math.isfinite(v) for v in values)
+
+
+def ring_from_flat(values: list[float]) -> Ring:
+    """[x1, y1, x2, y2, ...] -> [(x1, y1), (x2, y2), ...] (length must be even)."""
+    return list(zip(values[0::2], values[1::2]))
+
+
+def drop_closing_point(ring: Ring) -> Ring:
+    """Remove a repeated first point at the end of a ring, if present."""
+    if len(ring) > 1 and ring[0] == ring[-1]:
+        return ring[:-1]
+    return ring
+
+
+def _to_shapely(poly: Polygon) -> ShapelyPolygon:
+    return ShapelyPolygon(poly.exterior, poly.holes)
+
+
+def _from_shapely(geom: ShapelyPolygon) -> Polygon:
+    ext = drop_closing_point([(float(x), float(y)) for x, y in geom.exterior.coords])
+    holes = [drop_closing_point([(float(x), float(y)) for x, y in r.coords]) for r in geom.interiors]
+    return Polygon(ext, holes)
+
+
+def polygon_problem(poly: Polygon) -> str | None:
+    """Why a polygon is invalid (shapely's explanation), or None when it is valid."""
+    if len(poly.exterior) < 3:
+        return f"a polygon needs at least 3 points, got {len(poly.exterior)}"
+    geom = _to_shapely(poly)
+    if geom.is_valid and geom.area > 0:
+        return None
+    if geom.area == 0:
+        return "the polygon has zero area"
+    return str(explain_validity(geom))
+
+
+def repair_polygon(poly: Polygon) -> list[Polygon]:
+    """Make a polygon valid (shapely ``make_valid``); returns the polygonal parts, largest first.
+
+    Lines and points that ``make_valid`` produces for collapsed pieces are discarded (they have no
+    area). An empty list means nothing with an area is left.
+    """
+    fixed = make_valid(_to_shapely(poly))
+    parts: list[ShapelyPolygon] = []
+    for g in getattr(fixed, "geoms", [fixed]):
+        if isinstance(g, ShapelyPolygon) and g.area > 0:
+            parts.append(g)
+        elif isinstance(g, ShapelyMultiPolygon):
+            parts.extend(p for p in g.geoms if p.area > 0)
+    parts.sort(key=lambda g: -g.area)
+    return [_from_shapely(p) for p in parts]
+
+
+def polygon_area(ring: Ring) -> float:
+    """Absolute shoelace area of a ring."""
+    n = len(ring)
+    s = 0.0
+    for i in range(n):
+        x1, y1 = ring[i]
+        x2, y2 = ring[(i + 1) % n]
+        s += x1 * y2 - x2 * y1
+    return abs(s) / 2.0
+
+
+def mask_to_polygons(
+    mask: np.ndarray,
+    offset: Point = (0.0, 0.0),
+    tolerance: float = MASK_SIMPLIFY_TOLERANCE,
+) -> list[Polygon]:
+    """Trace a binary mask (H x W, nonzero = foreground) into polygons, largest first.
+
+    Each pixel-connected region becomes one :class:`Polygon` whose exterior follows the pixel
+    boundaries exactly before simplification; holes are kept. ``offset`` (x, y) is added to every
+    point (for masks cropped to a tight box, as CVAT writes them). Regions that touch only at a
+    corner are separate polygons. ``tolerance`` must be within [0, 1] pixels.
+    """
+    if not 0 <= tolerance <= 1:
+        raise ValueError("mask simplification tolerance must be within [0, 1] px")
+    m = np.asarray(mask).astype(bool)
+    if m.ndim != 2 or not m.any():
+        return []
+    h, w = m.shape
+    # Horizontal runs per row: starts and ends from the padded row difference.
+    padded = np.zeros((h, w + 2), dtype=np.int8)
+    padded[:, 1:-1] = m
+    diff = np.diff(padded, axis=1)
+    rows_s, cols_s = np.nonzero(diff == 1)
+    _, cols_e = np.nonzero(diff == -1)
+    boxes = shapely.box(cols_s, rows_s, cols_e, rows_s + 1)
+    merged = shapely.union_all(boxes, grid_size=1.0)
+    geoms = list(getattr(merged, "geoms", [merged]))
+    ox, oy = offset
+    out: list[ShapelyPolygon] = []
+    for g in geoms:
+        if not isinstance(g, ShapelyPolygon) or g.is_empty:
+            continue
+        if tolerance > 0:
+            g2 = g.simplify(tolerance, preserve_topology=True)
+            if isinstance(g2, ShapelyPolygon) and not g2.is_empty and g2.is_valid:
+                g = g2
+        if ox or oy:
+            g = shapely.transform(g, lambda c: c + np.array([ox, oy]))
+        out.append(g)
+    out.sort(key=lambda g: -g.area)
+    return [_from_shapely(g) for g in out]
+
+
+def polygons_to_geometry(parts: list[Polygon]) -> Polygon | MultiPolygon | None:
+    """One part -> Polygon, several -> MultiPolygon, none -> None."""
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else MultiPolygon(parts)
+
+
+def rasterize_polygon(poly: Polygon, height: int, width: int) -> np.ndarray:
+    """Pixel mask of a polygon (pixel centre inside the polygon), for fidelity checks."""
+    geom = _to_shapely(poly)
+    ys, xs = np.mgrid[0:height, 0:width]
+    pts = shapely.points(xs.ravel() + 0.5, ys.ravel() + 0.5)
+    inside = shapely.contains(geom, pts) | shapely.touches(geom, pts)
+    return np.asarray(inside, dtype=bool).reshape(height, width)

@@ -1,0 +1,103 @@
+"""Group frames into jobs and name them (reference ids, frame URLs).
+
+Grouping:
+
+- ``job_per="sequence"`` (default): one job per sequence; a still image is its own sequence.
+- ``job_per="image"``: one job per frame (always so for ``job_type="image"``).
+- ``frames_per_job=N``: chunks of N frames; a video sequence is chunked on its own, consecutive
+  still images are chunked together (one video job showing N images).
+
+Templates use ``str.format`` placeholders: ``{sequence}``, ``{stem}``, ``{file_name}``,
+``{frame_index}``, ``{frame_id}`` (of the job's first frame for reference ids), ``{chunk}`` (chunk
+number within its sequence, from 0) and ``{job}`` (job number in the run, from 0). Defaults:
+reference id ``{sequence}`` (one job per sequence or per still image), ``{sequence}_{frame_id}``
+(per frame of a video), ``{sequence}_{chunk:04d}`` (chunks); frame URL ``{file_name}``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import UsageError
+from .model import Frame, Scene
+from .options import ConvertOptions
+
+
+@dataclass(slots=True)
+class Job:
+    reference_id: str
+    frames: list[Frame]
+    srcs: list[str]
+
+
+def _fill(template: str, values: dict[str, Any], what: str) -> str:
+    try:
+        return template.format(**values)
+    except KeyError as exc:
+        raise UsageError(
+            f"{what} template {template!r}: unknown placeholder {exc}; use sequence, stem, file_name, "
+            "frame_index, frame_id, chunk, job"
+        ) from None
+    except (ValueError, IndexError) as exc:
+        raise UsageError(f"{what} template {template!r}: {exc}") from None
+
+
+def _frame_values(frame: Frame, sequence: str) -> dict[str, Any]:
+    return {"sequence": sequence, "stem": frame.stem, "file_name": frame.file_name,
+            "frame_index": frame.index, "frame_id": frame.id}
+
+
+def _groups(scene: Scene, options: ConvertOptions) -> Iterator[tuple[str, list[Frame], int, str]]:
+    """(sequence name, frames, chunk number, default template) per job, in scene order."""
+    n = options.frames_per_job
+    if n is not None:
+        stills: list[Frame] = []
+        for seq in scene.sequences:
+            if seq.is_video:
+                for c in range(0, len(seq.frames), n):
+                    yield seq.name, seq.frames[c:c + n], c // n, "{sequence}_{chunk:04d}"
+            else:
+                stills.extend(seq.frames)
+        for c in range(0, len(stills), n):
+            yield scene.name, stills[c:c + n], c // n, "{sequence}_{chunk:04d}"
+        return
+    for seq in scene.sequences:
+        if options.job_per == "image" or options.job_type == "image":
+            template = "{sequence}_{frame_id}" if seq.is_video else "{sequence}"
+            for i, frame in enumerate(seq.frames):
+                yield seq.name, [frame], i, template
+        elif seq.frames:
+            yield seq.name, seq.frames, 0, "{sequence}"
+
+
+def plan_jobs(scene: Scene, options: ConvertOptions) -> list[Job]:
+    """All jobs of the scene, named; duplicate reference ids are a usage error before any output."""
+    jobs: list[Job] = []
+    frame_template = options.frame_url
+    for number, (sequence, frames, chunk, default) in enumerate(_groups(scene, options)):
+        values = _frame_values(frames[0], sequence)
+        values.update(chunk=chunk, job=number)
+        ref = _fill(options.reference_id or default, values, "--reference-id")
+        if not ref:
+            raise UsageError(f"--reference-id produced an empty reference id for sequence {sequence!r}")
+        srcs = [_fill(frame_template, _frame_values(f, sequence), "--frame-url") for f in frames]
+        jobs.append(Job(ref, frames, srcs))
+    counts = Counter(j.reference_id for j in jobs)
+    dupes = [r for r, c in counts.items() if c > 1]
+    if dupes:
+        shown = ", ".join(repr(d) for d in dupes[:5])
+        raise UsageError(
+            f"{len(dupes)} reference id(s) occur more than once ({shown}); Playment rejects duplicates "
+            "(FS_0001). Make them unique with --reference-id, e.g. '{sequence}_{job}' or '{file_name}'"
+        )
+    if options.job_type == "image":
+        multi = next((j for j in jobs if len(j.frames) != 1), None)
+        if multi is not None:
+            raise UsageError(
+                f"--job-type image needs one frame per job, but job {multi.reference_id!r} has "
+                f"{len(multi.frames)}; add --job-per image"
+            )
+    return jobs

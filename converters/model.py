@@ -1,0 +1,377 @@
+"""The in-memory scene model every reader produces and the Playment builder consumes.
+
+A :class:`Scene` holds sequences of frames; a still image is a one-frame sequence with
+``is_video=False``. Each :class:`Frame` knows its id (the Playment ``frame_id``), file name and
+pixel size, and holds its :class:`SceneObject` list.
+
+Coordinates are absolute **pixel-edge** floats: (0, 0) is the top-left corner of the top-left
+pixel, x grows right, y grows down, a W x H image spans [0, W] x [0, H]. Each reader converts its
+format's convention into this one; normalizing to 0..1 happens only in the Playment builder.
+
+Geometry kinds (``kind`` class attribute -> Playment type):
+
+=============  ============  ===========================================================
+model          Playment      notes
+=============  ============  ===========================================================
+Box            rectangle     x1 <= x2, y1 <= y2
+Polygon        polygon       exterior ring + holes (holes cannot be carried by Playment)
+MultiPolygon   polygon       several parts; ``multipart`` policy splits or keeps largest
+Polyline       line          open chain, >= 2 points
+Keypoints      landmark      ordered, optional names, visibility 0/1/2 (0 = not labelled)
+Cuboid         cuboid        8 points: front BL, BR, TR, TL, back BL, BR, TR, TL
+=============  ============  ===========================================================
+
+The classes are plain slotted classes so that a million boxes stay cheap; the numpy
+constructors at the bottom build frames straight from detector output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence as Seq
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import ClassVar, TypeAlias
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .errors import UsageError
+
+Point: TypeAlias = tuple[float, float]
+Ring: TypeAlias = list[Point]
+AttributeValue: TypeAlias = "str | list[str]"
+TrackId: TypeAlias = "str | int"
+
+PLAYMENT_TYPE = {
+    "box": "rectangle",
+    "polygon": "polygon",
+    "multipolygon": "polygon",
+    "polyline": "line",
+    "keypoints": "landmark",
+    "cuboid": "cuboid",
+}
+
+
+@dataclass(slots=True)
+class Box:
+    """Axis-aligned box in pixel-edge coordinates."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    kind: ClassVar[str] = "box"
+
+    @classmethod
+    def from_xywh(cls, x: float, y: float, w: float, h: float) -> Box:
+        return cls(x, y, x + w, y + h)
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        return (self.x1, self.y1, self.x2, self.y2)
+
+
+@dataclass(slots=True)
+class Polygon:
+    """One polygon: an exterior ring (not repeating its first point) and optional holes."""
+
+    exterior: Ring
+    holes: list[Ring] = field(default_factory=list)
+    kind: ClassVar[str] = "polygon"
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        return _bounds(self.exterior)
+
+
+@dataclass(slots=True)
+class MultiPolygon:
+    """Several polygons that form one object (occluded parts, a split mask)."""
+
+    parts: list[Polygon]
+    kind: ClassVar[str] = "multipolygon"
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        return _bounds([p for part in self.parts for p in part.exterior])
+
+
+@dataclass(slots=True)
+class Polyline:
+    """An open chain of at least two points."""
+
+    points: list[Point]
+    kind: ClassVar[str] = "polyline"
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        return _bounds(self.points)
+
+
+@dataclass(slots=True)
+class Keypoints:
+    """Ordered keypoints; ``visibility`` follows COCO (0 = not labelled, 1 = hidden, 2 = visible).
+
+    Point i becomes the Playment landmark point with ``label`` i + 1; points with visibility 0
+    are not emitted. ``names`` (optional) are the skeleton's point names in the same order.
+    """
+
+    points: list[Point]
+    visibility: list[int]
+    names: tuple[str, ...] | None = None
+    kind: ClassVar[str] = "keypoints"
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        return _bounds([p for p, v in zip(self.points, self.visibility) if v > 0] or self.points)
+
+
+@dataclass(slots=True)
+class Cuboid:
+    """A 2D cuboid: 8 points, front face BL, BR, TR, TL then back face BL, BR, TR, TL."""
+
+    points: list[Point]
+    kind: ClassVar[str] = "cuboid"
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        return _bounds(self.points)
+
+
+Geometry: TypeAlias = "Box | Polygon | MultiPolygon | Polyline | Keypoints | Cuboid"
+
+
+def _bounds(points: Iterable[Point]) -> tuple[float, float, float, float]:
+    xs, ys = zip(*points)
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+@dataclass(slots=True)
+class SceneObject:
+    """One predicted or annotated object on one frame.
+
+    ``geometry`` is the richest geometry the record carries; ``alternates`` holds the other
+    geometries of the same record (a COCO annotation's box beside its polygon), which the
+    ``emit`` option can ask for. ``source`` points back to the input record (file and line, JSON
+    path or XML element) so every later message can say where the object came from.
+    """
+
+    label: str
+    geometry: Geometry
+    confidence: float | None = None
+    attributes: dict[str, AttributeValue] | None = None
+    track_id: TrackId | None = None
+    source: str = ""
+    alternates: tuple[Geometry, ...] = ()
+
+    def geometries(self) -> Iterator[Geometry]:
+        yield self.geometry
+        yield from self.alternates
+
+
+@dataclass(slots=True)
+class Frame:
+    """One image or video frame. ``id`` is the Playment ``frame_id`` (unique in its sequence)."""
+
+    id: str
+    file_name: str
+    width: float
+    height: float
+    index: int = 0
+    objects: list[SceneObject] = field(default_factory=list)
+    source: str = ""
+
+    @property
+    def stem(self) -> str:
+        return PurePosixPath(self.file_name.replace("\\", "/")).stem
+
+
+@dataclass(slots=True)
+class Sequence:
+    """Frames in display order. A still image is a one-frame sequence with ``is_video=False``."""
+
+    name: str
+    frames: list[Frame] = field(default_factory=list)
+    is_video: bool = False
+
+
+@dataclass(slots=True)
+class Scene:
+    """Everything read from the input: sequences in input order and the known label set."""
+
+    sequences: list[Sequence] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    name: str = "scene"
+
+    def frames(self) -> Iterator[Frame]:
+        for seq in self.sequences:
+            yield from seq.frames
+
+    def objects(self) -> Iterator[SceneObject]:
+        for frame in self.frames():
+            yield from frame.objects
+
+    @property
+    def object_count(self) -> int:
+        return sum(len(f.objects) for f in self.frames())
+
+
+# ---------------------------------------------------------------------------------------------
+# Public constructors from numpy arrays (detector output without writing a file)
+# ---------------------------------------------------------------------------------------------
+
+
+def _as_array(name: str, value: ArrayLike, ndim: int, n: int | None = None) -> np.ndarray:
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim != ndim:
+        raise UsageError(f"{name}: expected a {ndim}-D array, got shape {arr.shape}")
+    if n is not None and arr.shape[0] != n:
+        raise UsageError(f"{name}: expected {n} rows (one per object), got {arr.shape[0]}")
+    return arr
+
+
+def frame_from_arrays(
+    frame_id: str | int,
+    width: float,
+    height: float,
+    *,
+    file_name: str | None = None,
+    index: int = 0,
+    boxes: ArrayLike | None = None,
+    box_format: str = "xyxy",
+    scores: ArrayLike | None = None,
+    class_ids: ArrayLike | None = None,
+    class_names: Seq[str] | Mapping[int, str] | None = None,
+    labels: Seq[str] | None = None,
+    track_ids: ArrayLike | Seq[str | int | None] | None = None,
+    polygons: Seq[ArrayLike] | None = None,
+    keypoints: ArrayLike | None = None,
+    keypoint_names: Seq[str] | None = None,
+    attributes: Seq[Mapping[str, AttributeValue] | None] | None = None,
+) -> Frame:
+    """Build a :class:`Frame` from per-object arrays, all in pixels.
+
+    - ``boxes``: (N, 4) in ``box_format`` ``"xyxy"`` (x1, y1, x2, y2) or ``"xywh"`` (x, y, w, h).
+    - ``scores``: (N,) confidences; ``class_ids`` (N,) ints indexing ``class_names`` (a list or
+      an id -> name mapping), or ``labels`` (N,) strings directly.
+    - ``track_ids``: (N,) optional track ids (None / NaN / negative = no track).
+    - ``polygons``: N arrays of shape (M, 2); each becomes the object's geometry (its box, if
+      given, is kept as an alternate geometry for ``emit=rectangle``).
+    - ``keypoints``: (N, K, 3) x, y, visibility (or (N, K, 2), all visible).
+
+    The number of objects N is taken from whichever per-object input is given; all must agree.
+    """
+    if width <= 0 or height <= 0:
+        raise UsageError(f"frame {frame_id}: width and height must be positive, got {width}x{height}")
+    counts = {
+        name: len(v)  # type: ignore[arg-type]
+        for name, v in (
+            ("boxes", boxes),
+            ("polygons", polygons),
+            ("keypoints", keypoints),
+            ("scores", scores),
+            ("class_ids", class_ids),
+            ("labels", labels),
+            ("track_ids", track_ids),
+            ("attributes", attributes),
+        )
+        if v is not None
+    }
+    sizes = set(counts.values())
+    if len(sizes) > 1:
+        raise UsageError(f"frame {frame_id}: per-object inputs disagree on the object count: {counts}")
+    n = sizes.pop() if sizes else 0
+
+    box_arr = None
+    if boxes is not None:
+        box_arr = _as_array("boxes", boxes, 2, n)
+        if box_arr.shape[1:] != (4,):
+            raise UsageError(f"boxes: expected shape (N, 4), got {box_arr.shape}")
+        if box_format == "xywh":
+            box_arr = np.concatenate([box_arr[:, :2], box_arr[:, :2] + box_arr[:, 2:]], axis=1)
+        elif box_format != "xyxy":
+            raise UsageError(f"box_format must be 'xyxy' or 'xywh', got {box_format!r}")
+    kp_arr = None
+    if keypoints is not None:
+        kp_arr = _as_array("keypoints", keypoints, 3, n)
+        if kp_arr.shape[2] not in (2, 3):
+            raise UsageError(f"keypoints: expected shape (N, K, 2|3), got {kp_arr.shape}")
+    score_arr = _as_array("scores", scores, 1, n) if scores is not None else None
+
+    if labels is not None:
+        label_list = [str(x) for x in labels]
+    elif class_ids is not None:
+        ids = np.asarray(class_ids).astype(np.int64)
+        names = class_names if class_names is not None else {}
+        label_list = []
+        for cid in ids.tolist():
+            try:
+                label_list.append(str(names[cid]))
+            except (KeyError, IndexError):
+                if class_names is None:
+                    label_list.append(str(cid))
+                else:
+                    raise UsageError(f"class id {cid} is not in class_names") from None
+    else:
+        label_list = ["object"] * n
+
+    tracks: list[TrackId | None] = [None] * n
+    if track_ids is not None:
+        for i, t in enumerate(list(track_ids)):  # type: ignore[arg-type]
+            if t is None:
+                continue
+            if isinstance(t, str):
+                tracks[i] = t
+                continue
+            f = float(t)
+            if f == f and f >= 0:
+                tracks[i] = int(f)
+
+    kp_names = tuple(keypoint_names) if keypoint_names is not None else None
+    objects: list[SceneObject] = []
+    for i in range(n):
+        geoms: list[Geometry] = []
+        if polygons is not None:
+            pts = _as_array(f"polygons[{i}]", polygons[i], 2)
+            geoms.append(Polygon([(float(x), float(y)) for x, y in pts.tolist()]))
+        if kp_arr is not None:
+            k = kp_arr[i]
+            vis = [int(v) for v in k[:, 2].tolist()] if k.shape[1] == 3 else [2] * k.shape[0]
+            geoms.append(Keypoints([(float(x), float(y)) for x, y in k[:, :2].tolist()], vis, kp_names))
+        if box_arr is not None:
+            x1, y1, x2, y2 = box_arr[i].tolist()
+            geoms.append(Box(x1, y1, x2, y2))
+        if not geoms:
+            raise UsageError(f"frame {frame_id}: object {i} has no geometry (boxes, polygons or keypoints)")
+        attrs = dict(attributes[i]) if attributes is not None and attributes[i] else None
+        objects.append(
+            SceneObject(
+                label=label_list[i],
+                geometry=geoms[0],
+                confidence=float(score_arr[i]) if score_arr is not None else None,
+                attributes=attrs,
+                track_id=tracks[i],
+                source=f"frame {frame_id} object {i}",
+                alternates=tuple(geoms[1:]),
+            )
+        )
+    fid = str(frame_id)
+    return Frame(fid, file_name if file_name is not None else fid, width, height, index, objects)
+
+
+def scene_from_frames(
+    frames: Iterable[Frame],
+    *,
+    sequence: str | None = None,
+    labels: Seq[str] = (),
+) -> Scene:
+    """Wrap frames into a scene: one video sequence named ``sequence``, or (when ``sequence`` is
+    None) one still-image sequence per frame, named after the frame's file name without extension."""
+    frame_list = list(frames)
+    if sequence is not None:
+        for i, f in enumerate(frame_list):
+            f.index = i
+        seqs = [Sequence(sequence, frame_list, is_video=True)]
+    else:
+        seqs = [Sequence(still_sequence_name(f.file_name), [f]) for f in frame_list]
+    return Scene(seqs, list(labels))
+
+
+def still_sequence_name(file_name: str) -> str:
+    """Sequence name of a still image: its file name without the last extension."""
+    p = PurePosixPath(file_name.replace("\\", "/"))
+    return str(p.with_suffix("")) if p.suffix else str(p)

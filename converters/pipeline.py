@@ -1,0 +1,135 @@
+"""The one orchestration path: read -> select -> group -> build -> validate -> write (atomic).
+
+The CLI calls :func:`convert`; pipelines that already hold a :class:`~converters.model.Scene`
+call :func:`write_scene` (files) or :func:`iter_payloads` (dicts in memory). Jobs are built,
+validated and written one at a time, so memory holds the scene plus one job.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, Report, SchemaValidationError, UsageError
+from .formats import get_reader
+from .jobs import Job, plan_jobs
+from .model import Scene
+from .options import ConvertOptions
+from .playment.builder import PayloadBuilder
+from .playment.validate import PayloadValidator
+from .select import Selector
+from .writer import OutputWriter
+
+Progress = Callable[[int, int], None]
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic GC: the run allocates millions of acyclic containers and repeated full
+    collections would cost more than the conversion itself. Reference counting still frees memory."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def read_scene(
+    inputs: Sequence[str | Path], fmt: str, report: Report, reader_options: Mapping[str, Any] | None = None
+) -> Scene:
+    """Read input files with the reader registered as ``fmt``."""
+    paths = [Path(p) for p in inputs]
+    if not paths:
+        raise UsageError("no input given")
+    for p in paths:
+        if not p.exists():
+            raise UsageError(f"input {p} does not exist")
+    reader = get_reader(fmt)
+    with _no_gc():
+        return reader.read(paths, dict(reader_options or {}), report)
+
+
+def _payloads(
+    scene: Scene, jobs: list[Job], options: ConvertOptions, report: Report, progress: Progress | None
+) -> Iterator[dict[str, Any]]:
+    selector = Selector(options, report)
+    builder = PayloadBuilder(options, report)
+    validator = PayloadValidator(label_set=options.label_set, video_key=options.video_key)
+    total = len(jobs)
+    for n, job in enumerate(jobs, 1):
+        if options.job_type == "image":
+            payload = builder.image_job(job.reference_id, job.frames[0], job.srcs[0], selector.items)
+        else:
+            payload = builder.video_job(job.reference_id, job.frames, job.srcs, selector.items)
+        issues = validator.check(payload, f"job {job.reference_id!r}")
+        if issues:
+            raise SchemaValidationError(issues)
+        report.frames += len(job.frames)
+        report.jobs += 1
+        if progress is not None:
+            progress(n, total)
+        yield payload
+
+
+def iter_payloads(
+    scene: Scene,
+    options: ConvertOptions | None = None,
+    report: Report | None = None,
+    progress: Progress | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Validated payload dicts for ``scene``, one job at a time (nothing written)."""
+    options = options or ConvertOptions()
+    report = report if report is not None else Report(strict=options.strict)
+    jobs = plan_jobs(scene, options)
+    return _payloads(scene, jobs, options, report, progress)
+
+
+def write_scene(
+    scene: Scene,
+    out: str | Path,
+    options: ConvertOptions | None = None,
+    report: Report | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Build, validate and write every job of ``scene`` to ``out`` (``.jsonl`` or a directory).
+
+    Nothing is left at ``out`` when any job fails validation or an error is raised.
+    """
+    options = options or ConvertOptions()
+    report = report if report is not None else Report(strict=options.strict)
+    jobs = plan_jobs(scene, options)
+    with _no_gc(), OutputWriter(out) as writer:
+        for payload in _payloads(scene, jobs, options, report, progress):
+            writer.write(payload)
+        writer.commit()
+    return report
+
+
+def convert(
+    inputs: Sequence[str | Path],
+    fmt: str,
+    out: str | Path,
+    *,
+    options: ConvertOptions | None = None,
+    reader_options: Mapping[str, Any] | None = None,
+    report: Report | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Read ``inputs`` as ``fmt`` and write validated Playment payloads to ``out``.
+
+    Raises :class:`~converters.errors.InputError` for structural problems and
+    :class:`~converters.errors.SchemaValidationError` when a built payload is invalid; in both
+    cases nothing is written. Record-level problems are in the returned report.
+    """
+    options = options or ConvertOptions()
+    report = report if report is not None else Report(strict=options.strict)
+    scene = read_scene(inputs, fmt, report, reader_options)
+    return write_scene(scene, out, options, report, progress)
+
+
+__all__ = ["InputError", "convert", "iter_payloads", "read_scene", "write_scene"]

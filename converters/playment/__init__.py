@@ -1,0 +1,1 @@
+"""The output side: Playment payload building, validation and the jobs API client."""

@@ -1,0 +1,161 @@
+"""Build Playment job payloads from selected items (format doc sections 1 and 5).
+
+Video job (default)::
+
+    {"reference_id", "work_flow_id" | "tag", "batch_id"?, "priority_weight"?,
+     "data": {"video_data": {"frames": [{"frame_id", "src"}, ...]},
+              "maker_response": {"video2d": {"data": {"annotations": [TRACKER, ...]}}}}}
+
+A tracker groups one track's per-frame objects under ``frames`` keyed by ``frame_id``; an object
+without a track id is a one-frame tracker. Trackers are keyed by (track, Playment type, label) and
+listed in order of first appearance. Per-frame objects carry ``_id``, ``type``, ``label``,
+``attributes`` (each ``{"value", "state": "editable"}``) and the geometry keys.
+
+Image job (A2): ``data.image_url`` and ``maker_response.{rectangles,polygons,lines,landmarks,
+cuboids}.data[]`` whose items carry ``_id``, ``label``, ``attributes``, ``state`` and the geometry
+(no ``type``). All five keys are emitted (empty lists allowed) unless ``drop_empty``.
+
+``_id`` (A11): ``uuid5`` of ``reference_id/track_key/type/label`` for trackers (plus ``/frame_id``
+for per-frame objects), or ``uuid4`` with ``random_ids``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..errors import Report
+from ..model import AttributeValue, Frame
+from ..options import ConvertOptions
+from ..select import Item
+from . import geometry_out as go
+from .ids import id_factory
+
+IMAGE_KEYS = {"rectangle": "rectangles", "polygon": "polygons", "line": "lines",
+              "landmark": "landmarks", "cuboid": "cuboids"}
+_TYPE = {"box": "rectangle", "polygon": "polygon", "polyline": "line", "keypoints": "landmark",
+         "cuboid": "cuboid"}
+
+
+def attributes_out(attrs: dict[str, AttributeValue] | None, state: str | None) -> dict[str, Any]:
+    """A10: ``{name: {"value": str | [str]}}`` plus ``"state"`` on video objects."""
+    if not attrs:
+        return {}
+    if state is None:
+        return {k: {"value": v} for k, v in attrs.items()}
+    return {k: {"value": v, "state": state} for k, v in attrs.items()}
+
+
+class PayloadBuilder:
+    """Turns one job's frames and their selected items into a payload dict."""
+
+    def __init__(self, options: ConvertOptions, report: Report) -> None:
+        self.o = options
+        self.report = report
+        self.make_id: Callable[[str], str] = id_factory(options.random_ids)
+
+    def _geometry(self, item: Item, frame: Frame) -> tuple[str, go.GeometryOut] | None:
+        label, geom, _attrs, _key, source = item
+        kind = geom.kind
+        w, h = frame.width, frame.height
+        result: go.GeometryOut | str
+        if kind == "box":
+            result = go.rectangle(geom, w, h, self.report)  # type: ignore[arg-type]
+        elif kind == "polygon":
+            result = go.polygon(geom, w, h, self.report, source)  # type: ignore[arg-type]
+        elif kind == "polyline":
+            result = go.line(geom, w, h, self.report)  # type: ignore[arg-type]
+        elif kind == "keypoints":
+            result = go.landmark(geom, w, h, self.report)  # type: ignore[arg-type]
+        elif kind == "cuboid":
+            result = go.cuboid(geom, w, h, self.report)  # type: ignore[arg-type]
+        else:  # pragma: no cover - the select stage splits multipolygons
+            raise TypeError(f"cannot emit geometry kind {kind!r}")
+        ptype = _TYPE[kind]
+        if isinstance(result, str):
+            self.report.skip(f"{ptype}_degenerate", f"{label} {ptype}: {result}", source)
+            return None
+        return ptype, result
+
+    def _envelope(self, reference_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        o = self.o
+        payload: dict[str, Any] = {"reference_id": reference_id}
+        if o.tag:
+            payload["tag"] = o.tag
+        elif o.work_flow_id:
+            payload["work_flow_id"] = o.work_flow_id
+        if o.batch_id:
+            payload["batch_id"] = o.batch_id
+        if o.priority_weight is not None:
+            payload["priority_weight"] = o.priority_weight
+        payload["data"] = data
+        return payload
+
+    def video_job(
+        self,
+        reference_id: str,
+        frames: list[Frame],
+        srcs: list[str],
+        items: Callable[[Frame], Iterable[Item]],
+    ) -> dict[str, Any]:
+        report = self.report
+        make_id = self.make_id
+        trackers: dict[tuple[str, str, str], dict[str, Any]] = {}
+        emitted = report.emitted_by_kind
+        for frame in frames:
+            fid = frame.id
+            for item in items(frame):
+                built = self._geometry(item, frame)
+                if built is None:
+                    continue
+                ptype, body = built
+                label, _geom, attrs, key, source = item
+                tkey = (key, ptype, label)
+                tracker = trackers.get(tkey)
+                base = f"{reference_id}/{key}/{ptype}/{label}"
+                if tracker is None:
+                    tracker = {"_id": make_id(base), "type": ptype, "label": label, "frames": {}}
+                    trackers[tkey] = tracker
+                elif fid in tracker["frames"]:
+                    report.skip(
+                        "duplicate_track_frame",
+                        f"track {key[2:]} already has a {ptype} on frame {fid}; the second one is skipped",
+                        source,
+                    )
+                    continue
+                obj = {"_id": make_id(f"{base}/{fid}"), "type": ptype, "label": label,
+                       "attributes": attributes_out(attrs, "editable")}
+                obj.update(body)
+                tracker["frames"][fid] = obj
+                emitted[ptype] += 1
+        report.objects_emitted = sum(emitted.values())
+        data = {
+            "video_data": {"frames": [{"frame_id": f.id, "src": s} for f, s in zip(frames, srcs)]},
+            "maker_response": {self.o.video_key: {"data": {"annotations": list(trackers.values())}}},
+        }
+        return self._envelope(reference_id, data)
+
+    def image_job(
+        self,
+        reference_id: str,
+        frame: Frame,
+        src: str,
+        items: Callable[[Frame], Iterable[Item]],
+    ) -> dict[str, Any]:
+        report = self.report
+        lists: dict[str, list[dict[str, Any]]] = {k: [] for k in IMAGE_KEYS.values()}
+        emitted = report.emitted_by_kind
+        for n, item in enumerate(items(frame)):
+            built = self._geometry(item, frame)
+            if built is None:
+                continue
+            ptype, body = built
+            label, _geom, attrs, key, _source = item
+            obj = {"_id": self.make_id(f"{reference_id}/{key}/{ptype}/{label}/{n}"), "label": label,
+                   "attributes": attributes_out(attrs, None), "state": "editable"}
+            obj.update(body)
+            lists[IMAGE_KEYS[ptype]].append(obj)
+            emitted[ptype] += 1
+        report.objects_emitted = sum(emitted.values())
+        maker = {k: {"data": v} for k, v in lists.items() if v or not self.o.drop_empty}
+        return self._envelope(reference_id, {"image_url": src, "maker_response": maker})

@@ -1,0 +1,146 @@
+"""Model geometry -> Playment geometry keys, normalized to 0..1 (the one place that divides).
+
+x_norm = x / width, y_norm = y / height in IEEE double, no rounding (the JSON writer prints the
+shortest repr that round-trips). A coordinate outside [0, 1] is clamped to the nearest bound and
+counted (``Report.clamped_points``, one per clamped point). Rules from the format doc, section 5:
+
+- rectangle (A5): ``coordinates`` = TL, TR, BR, BL.
+- polygon (A6): ``points`` p1..pN in ring order (closing duplicate and repeated consecutive points
+  dropped), ``edges`` e1..eN closing the ring. Holes are dropped and counted
+  (``polygon_holes_dropped``): a Playment polygon is a single ring.
+- line (A7): ``points`` p1..pN and ``edges`` as an open chain e1..e(N-1).
+- landmark (A8): ``points`` p1..pM for the keypoints with visibility > 0; ``label`` = the
+  keypoint's 1-based index in the skeleton (so omitted points leave gaps in labels, not in names).
+- cuboid (A9): p1..p8 = front BL, BR, TR, TL, back BL, BR, TR, TL; ``front`` [p1,p2,p3,p4],
+  ``back`` [p5,p6,p7,p8], ``side`` [p2,p6,p7,p3] (face names configurable).
+
+Each function returns the geometry dict, or a string saying why nothing can be emitted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import Report
+from ..geometry import polygon_problem, repair_polygon
+from ..model import Box, Cuboid, Keypoints, Point, Polygon, Polyline
+
+GeometryOut = dict[str, Any]
+
+_P = [f"p{i}" for i in range(1, 257)]
+_E = [f"e{i}" for i in range(1, 257)]
+CUBOID_FACES = {"front": ["p1", "p2", "p3", "p4"], "side": ["p2", "p6", "p7", "p3"], "back": ["p5", "p6", "p7", "p8"]}
+
+
+def _pname(i: int) -> str:
+    return _P[i] if i < 256 else f"p{i + 1}"
+
+
+def _ename(i: int) -> str:
+    return _E[i] if i < 256 else f"e{i + 1}"
+
+
+def _norm_points(points: list[Point], w: float, h: float, report: Report) -> list[Point]:
+    out = []
+    clamped = 0
+    for x, y in points:
+        nx = x / w
+        ny = y / h
+        if nx < 0.0 or nx > 1.0 or ny < 0.0 or ny > 1.0:
+            clamped += 1
+            nx = 0.0 if nx < 0.0 else (1.0 if nx > 1.0 else nx)
+            ny = 0.0 if ny < 0.0 else (1.0 if ny > 1.0 else ny)
+        out.append((nx, ny))
+    report.clamped_points += clamped
+    return out
+
+
+def rectangle(b: Box, w: float, h: float, report: Report) -> GeometryOut | str:
+    x1 = b.x1 / w
+    y1 = b.y1 / h
+    x2 = b.x2 / w
+    y2 = b.y2 / h
+    if x1 < 0.0 or y1 < 0.0 or x2 > 1.0 or y2 > 1.0 or x1 > 1.0 or y1 > 1.0 or x2 < 0.0 or y2 < 0.0:
+        ox1 = not 0.0 <= x1 <= 1.0
+        ox2 = not 0.0 <= x2 <= 1.0
+        oy1 = not 0.0 <= y1 <= 1.0
+        oy2 = not 0.0 <= y2 <= 1.0
+        # corners TL, TR, BR, BL: a corner is clamped when either of its coordinates is
+        report.clamped_points += (ox1 or oy1) + (ox2 or oy1) + (ox2 or oy2) + (ox1 or oy2)
+        x1 = min(max(x1, 0.0), 1.0)
+        y1 = min(max(y1, 0.0), 1.0)
+        x2 = min(max(x2, 0.0), 1.0)
+        y2 = min(max(y2, 0.0), 1.0)
+    if not (x2 > x1 and y2 > y1):
+        return "the box has no area inside the frame"
+    return {
+        "coordinates": [{"x": x1, "y": y1}, {"x": x2, "y": y1}, {"x": x2, "y": y2}, {"x": x1, "y": y2}]
+    }
+
+
+def _dedupe(points: list[Point]) -> list[Point]:
+    out: list[Point] = []
+    for p in points:
+        if not out or p != out[-1]:
+            out.append(p)
+    if len(out) > 1 and out[0] == out[-1]:
+        out.pop()
+    return out
+
+
+def polygon(p: Polygon, w: float, h: float, report: Report, source: str = "") -> GeometryOut | str:
+    if p.holes:
+        report.warn(
+            "polygon_holes_dropped",
+            f"dropped {len(p.holes)} hole(s): a Playment polygon is a single ring",
+            source,
+            len(p.holes),
+        )
+    before = report.clamped_points
+    pts = _dedupe(_norm_points(p.exterior, w, h, report))
+    if report.clamped_points != before and len(pts) >= 3 and polygon_problem(Polygon(pts)) is not None:
+        parts = repair_polygon(Polygon(pts))
+        if not parts:
+            return "the polygon has no area inside the frame"
+        report.warn("polygon_repaired", "clamping the polygon to the frame made it invalid; repaired", source)
+        pts = _dedupe(parts[0].exterior)
+    if len(pts) < 3:
+        return f"a polygon needs at least 3 distinct points inside the frame, got {len(pts)}"
+    n = len(pts)
+    return {
+        "points": {_pname(i): {"x": x, "y": y} for i, (x, y) in enumerate(pts)},
+        "edges": {_ename(i): [_pname(i), _pname((i + 1) % n)] for i in range(n)},
+    }
+
+
+def line(pl: Polyline, w: float, h: float, report: Report) -> GeometryOut | str:
+    pts: list[Point] = []
+    for q in _norm_points(pl.points, w, h, report):
+        if not pts or q != pts[-1]:
+            pts.append(q)
+    if len(pts) < 2:
+        return f"a line needs at least 2 distinct points, got {len(pts)}"
+    return {
+        "points": {_pname(i): {"x": x, "y": y} for i, (x, y) in enumerate(pts)},
+        "edges": {_ename(i): [_pname(i), _pname(i + 1)] for i in range(len(pts) - 1)},
+    }
+
+
+def landmark(k: Keypoints, w: float, h: float, report: Report) -> GeometryOut | str:
+    kept = [(i + 1, pt) for i, (pt, v) in enumerate(zip(k.points, k.visibility)) if v > 0]
+    if not kept:
+        return "no labelled keypoints (every visibility is 0)"
+    norm = _norm_points([pt for _, pt in kept], w, h, report)
+    return {
+        "points": {
+            _pname(j): {"x": x, "y": y, "label": label} for j, ((label, _), (x, y)) in enumerate(zip(kept, norm))
+        }
+    }
+
+
+def cuboid(c: Cuboid, w: float, h: float, report: Report, faces: dict[str, list[str]] | None = None) -> GeometryOut:
+    norm = _norm_points(c.points, w, h, report)
+    out: GeometryOut = {"points": {_pname(i): {"x": x, "y": y} for i, (x, y) in enumerate(norm)}}
+    for face, names in (faces or CUBOID_FACES).items():
+        out[face] = {"coordinates": list(names)}
+    return out

@@ -1,0 +1,146 @@
+"""The select stage: label map, score thresholds, label set, attribute map, emit kinds, multipart.
+
+It acts on the scene model, so every reader gets the same behaviour. For each frame it yields
+:data:`Item` tuples ``(label, geometry, attributes, track_key, source)`` where ``geometry`` is a
+single-part geometry the builder can emit and ``track_key`` groups items into trackers.
+
+- ``emit auto``: the object's primary geometry. A list of kinds emits each kind the record carries
+  as its own tracker; ``rectangle`` is derived from the bounds of the primary geometry when the
+  record has no box. An object carrying none of the requested kinds is filtered
+  (``no_requested_geometry``).
+- ``multipart split`` (default): one item per part, keys ``<track>:p<i>``; ``largest`` keeps the
+  part with the largest area and warns ``multipart_parts_dropped`` with the count.
+- Objects dropped by the label map (``label_map_drop``) or a score threshold (``below_min_score``)
+  are counted as filtered, not skipped; a label outside ``--label-set`` is skipped
+  (``unknown_label``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TypeAlias
+
+from .errors import Report
+from .geometry import polygon_area
+from .model import PLAYMENT_TYPE, AttributeValue, Box, Frame, Geometry, MultiPolygon, SceneObject
+from .options import ConvertOptions
+
+Item: TypeAlias = "tuple[str, Geometry, dict[str, AttributeValue] | None, str, str]"
+
+_EMIT_TO_KIND = {"rectangle": "rectangle", "polygon": "polygon", "line": "line",
+                 "landmark": "landmark", "cuboid": "cuboid"}
+
+
+class Selector:
+    """Applies :class:`ConvertOptions` selection to frames; counts into the report."""
+
+    def __init__(self, options: ConvertOptions, report: Report) -> None:
+        self.o = options
+        self.report = report
+        self.plain = (
+            options.emit == ("auto",)
+            and options.label_map is None
+            and options.min_score is None
+            and options.attribute_map is None
+            and options.score_attribute is None
+            and options.label_set is None
+        )
+
+    def items(self, frame: Frame) -> Iterator[Item]:
+        fid = frame.id
+        for i, obj in enumerate(frame.objects):
+            key = f"o:{fid}:{i}" if obj.track_id is None else f"t:{obj.track_id}"
+            geom = obj.geometry
+            if self.plain and type(geom) is not MultiPolygon:
+                yield (obj.label, geom, obj.attributes, key, obj.source)
+                continue
+            label = self._label(obj)
+            if label is None:
+                continue
+            attrs = self._attributes(obj)
+            for g in self._geometries(obj):
+                if type(g) is MultiPolygon:
+                    yield from self._parts(label, g, attrs, key, obj.source)
+                else:
+                    yield (label, g, attrs, key, obj.source)
+
+    def _label(self, obj: SceneObject) -> str | None:
+        o = self.o
+        label: str | None = obj.label
+        threshold = o.min_score
+        if o.label_map is not None:
+            rule = o.label_map.get(obj.label)
+            if rule is not None:
+                label = rule.target
+                if rule.min_score is not None:
+                    threshold = rule.min_score
+            if label is None:
+                self.report.filtered("label_map_drop")
+                return None
+        if threshold is not None and obj.confidence is not None and obj.confidence < threshold:
+            self.report.filtered("below_min_score")
+            return None
+        assert label is not None
+        if o.label_set is not None and label not in o.label_set:
+            self.report.skip(
+                "unknown_label",
+                f"label {label!r} is not in the project's label set (map it with --label-map)",
+                obj.source,
+            )
+            return None
+        return label
+
+    def _attributes(self, obj: SceneObject) -> dict[str, AttributeValue] | None:
+        o = self.o
+        attrs = obj.attributes
+        if o.attribute_map is not None and attrs:
+            mapped: dict[str, AttributeValue] = {}
+            for name, value in attrs.items():
+                rule = o.attribute_map.get(name)
+                if rule is None:
+                    mapped[name] = value
+                elif rule.name is not None:
+                    vm = rule.values
+                    if isinstance(value, list):
+                        mapped[rule.name] = [vm.get(v, v) for v in value]
+                    else:
+                        mapped[rule.name] = vm.get(value, value)
+            attrs = mapped
+        if o.score_attribute is not None and obj.confidence is not None:
+            attrs = dict(attrs or {})
+            attrs[o.score_attribute] = format(obj.confidence, "g")
+        return attrs
+
+    def _geometries(self, obj: SceneObject) -> list[Geometry]:
+        emit = self.o.emit
+        if emit == ("auto",):
+            return [obj.geometry]
+        out: list[Geometry] = []
+        for kind in emit:
+            want = _EMIT_TO_KIND[kind]
+            found = next((g for g in obj.geometries() if PLAYMENT_TYPE[g.kind] == want), None)
+            if found is None and want == "rectangle":
+                found = Box(*obj.geometry.bounds())
+            if found is not None:
+                out.append(found)
+        if not out:
+            self.report.filtered("no_requested_geometry")
+        return out
+
+    def _parts(
+        self, label: str, g: MultiPolygon, attrs: dict[str, AttributeValue] | None, key: str, source: str
+    ) -> Iterator[Item]:
+        if self.o.multipart == "largest":
+            best = max(g.parts, key=lambda p: polygon_area(p.exterior))
+            dropped = len(g.parts) - 1
+            if dropped:
+                self.report.warn(
+                    "multipart_parts_dropped",
+                    f"kept the largest of {len(g.parts)} polygon parts (--multipart largest)",
+                    source,
+                    dropped,
+                )
+            yield (label, best, attrs, key, source)
+            return
+        for j, part in enumerate(g.parts):
+            yield (label, part, attrs, f"{key}:p{j}", source)

@@ -1,0 +1,105 @@
+"""Grouping frames into jobs, templates, duplicate reference ids, atomic output, determinism."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from converters import Box, ConvertOptions, Frame, Scene, SceneObject, Sequence, UsageError, write_scene
+from converters.jobs import plan_jobs
+from converters.writer import safe_file_stem
+
+
+def _scene() -> Scene:
+    video = Sequence("clip", [Frame(str(i), f"clip/{i:03d}.jpg", 100, 50, i) for i in range(5)], is_video=True)
+    stills = [Sequence(f"img/{n}", [Frame(n, f"img/{n}.png", 10, 10)]) for n in ("a", "b", "c")]
+    scene = Scene([video, *stills], name="ds")
+    video.frames[0].objects.append(SceneObject("car", Box(0, 0, 10, 10), track_id=1))
+    return scene
+
+
+def test_default_one_job_per_sequence() -> None:
+    jobs = plan_jobs(_scene(), ConvertOptions())
+    assert [j.reference_id for j in jobs] == ["clip", "img/a", "img/b", "img/c"]
+    assert [len(j.frames) for j in jobs] == [5, 1, 1, 1]
+    assert jobs[0].srcs[2] == "clip/002.jpg"
+
+
+def test_job_per_image() -> None:
+    jobs = plan_jobs(_scene(), ConvertOptions(job_per="image"))
+    assert [j.reference_id for j in jobs] == ["clip_0", "clip_1", "clip_2", "clip_3", "clip_4",
+                                              "img/a", "img/b", "img/c"]
+
+
+def test_frames_per_job_chunks_video_alone_and_stills_together() -> None:
+    jobs = plan_jobs(_scene(), ConvertOptions(frames_per_job=2))
+    assert [(j.reference_id, [f.id for f in j.frames]) for j in jobs] == [
+        ("clip_0000", ["0", "1"]), ("clip_0001", ["2", "3"]), ("clip_0002", ["4"]),
+        ("ds_0000", ["a", "b"]), ("ds_0001", ["c"]),
+    ]
+
+
+def test_templates() -> None:
+    opts = ConvertOptions(job_per="image", reference_id="{stem}-{frame_index}-{job}",
+                          frame_url="s3://bucket/{sequence}/{frame_id}/{file_name}")
+    jobs = plan_jobs(_scene(), opts)
+    assert jobs[1].reference_id == "001-1-1"
+    assert jobs[1].srcs == ["s3://bucket/clip/1/clip/001.jpg"]
+    with pytest.raises(UsageError, match="unknown placeholder 'nope'"):
+        plan_jobs(_scene(), ConvertOptions(reference_id="{nope}"))
+
+
+def test_duplicate_reference_ids_fail_before_output(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(UsageError, match="more than once"):
+        write_scene(_scene(), out, ConvertOptions(reference_id="same"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_image_job_type_is_one_frame_per_job() -> None:
+    jobs = plan_jobs(_scene(), ConvertOptions(job_type="image"))
+    assert len(jobs) == 8
+    with pytest.raises(UsageError, match="one frame per job"):
+        plan_jobs(_scene(), ConvertOptions(job_type="image", frames_per_job=2))
+
+
+def test_directory_output_is_deterministic_and_replaced_atomically(tmp_path: Path) -> None:
+    out = tmp_path / "jobs"
+    write_scene(_scene(), out)
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(["clip.json", f"{safe_file_stem('img/a')}.json", f"{safe_file_stem('img/b')}.json",
+                            f"{safe_file_stem('img/c')}.json"])
+    first = {p.name: p.read_bytes() for p in out.iterdir()}
+    (out / "stale.json").write_text("{}")
+    write_scene(_scene(), out)
+    second = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert first == second  # same bytes, stale file gone
+    assert [p.name for p in tmp_path.iterdir()] == ["jobs"]  # no temp leftovers
+    assert orjson.loads(first["clip.json"])["reference_id"] == "clip"
+
+
+def test_jsonl_output_one_job_per_line(tmp_path: Path) -> None:
+    out = tmp_path / "jobs.jsonl"
+    write_scene(_scene(), out)
+    lines = out.read_bytes().splitlines()
+    assert [orjson.loads(x)["reference_id"] for x in lines] == ["clip", "img/a", "img/b", "img/c"]
+
+
+def test_safe_file_stem_never_collides() -> None:
+    assert safe_file_stem("job-1.a") == "job-1.a"
+    a, b = safe_file_stem("a/b"), safe_file_stem("a_b")
+    assert a != b and a.startswith("a_b-") and b == "a_b"
+    assert safe_file_stem("CON").startswith("CON-")
+
+
+def test_failed_run_leaves_nothing(tmp_path: Path) -> None:
+    scene = _scene()
+    scene.sequences[1].frames[0].objects.append(SceneObject("x", Box(20, 20, 30, 30), source="s:1"))
+    out = tmp_path / "o.jsonl"
+    from converters import InputError
+
+    with pytest.raises(InputError, match="strict"):
+        write_scene(scene, out, ConvertOptions(strict=True))
+    assert list(tmp_path.iterdir()) == []
