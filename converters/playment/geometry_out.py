@@ -7,7 +7,10 @@ counted (``Report.clamped_points``, one per clamped point). Rules from the forma
 - rectangle (A5): ``coordinates`` = TL, TR, BR, BL.
 - polygon (A6): ``points`` p1..pN in ring order (closing duplicate and repeated consecutive points
   dropped), ``edges`` e1..eN closing the ring. Holes are dropped and counted
-  (``polygon_holes_dropped``): a Playment polygon is a single ring.
+  (``polygon_holes_dropped``): a Playment polygon is a single ring. A polygon that is invalid
+  after normalization and clamping (self-intersecting, collapsed onto the frame border) is
+  repaired with shapely ``make_valid`` keeping the largest part (``polygon_repaired``), or
+  skipped when no area is left; an invalid polygon is never emitted.
 - line (A7): ``points`` p1..pN and ``edges`` as an open chain e1..e(N-1).
 - landmark (A8): ``points`` p1..pM for the keypoints with visibility > 0; ``label`` = the
   keypoint's 1-based index in the skeleton (so omitted points leave gaps in labels, not in names).
@@ -96,14 +99,16 @@ def polygon(p: Polygon, w: float, h: float, report: Report, source: str = "") ->
             source,
             len(p.holes),
         )
-    before = report.clamped_points
     pts = _dedupe(_norm_points(p.exterior, w, h, report))
-    if report.clamped_points != before and len(pts) >= 3 and polygon_problem(Polygon(pts)) is not None:
-        parts = repair_polygon(Polygon(pts))
-        if not parts:
-            return "the polygon has no area inside the frame"
-        report.warn("polygon_repaired", "clamping the polygon to the frame made it invalid; repaired", source)
-        pts = _dedupe(parts[0].exterior)
+    if len(pts) >= 3:
+        problem = polygon_problem(Polygon(pts))
+        if problem is not None:
+            parts = repair_polygon(Polygon(pts))
+            if not parts:
+                return f"the polygon has no area inside the frame ({problem})"
+            dropped = f"; {len(parts) - 1} smaller part(s) dropped" if len(parts) > 1 else ""
+            report.warn("polygon_repaired", f"invalid polygon ({problem}) repaired{dropped}", source)
+            pts = _dedupe(parts[0].exterior)
     if len(pts) < 3:
         return f"a polygon needs at least 3 distinct points inside the frame, got {len(pts)}"
     n = len(pts)
