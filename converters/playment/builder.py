@@ -29,7 +29,7 @@ from ..model import AttributeValue, Frame
 from ..options import ConvertOptions
 from ..select import Item
 from . import geometry_out as go
-from .ids import id_factory
+from .ids import JobIds
 
 IMAGE_KEYS = {"rectangle": "rectangles", "polygon": "polygons", "line": "lines",
               "landmark": "landmarks", "cuboid": "cuboids"}
@@ -52,7 +52,6 @@ class PayloadBuilder:
     def __init__(self, options: ConvertOptions, report: Report) -> None:
         self.o = options
         self.report = report
-        self.make_id: Callable[[str], str] = id_factory(options.random_ids)
 
     def _geometry(self, item: Item, frame: Frame) -> tuple[str, go.GeometryOut] | None:
         label, geom, _attrs, _key, source = item
@@ -99,7 +98,7 @@ class PayloadBuilder:
         items: Callable[[Frame], Iterable[Item]],
     ) -> dict[str, Any]:
         report = self.report
-        make_id = self.make_id
+        make_id = JobIds(reference_id, self.o.random_ids).make
         trackers: dict[tuple[str, str, str], dict[str, Any]] = {}
         emitted = report.emitted_by_kind
         for frame in frames:
@@ -112,7 +111,7 @@ class PayloadBuilder:
                 label, _geom, attrs, key, source = item
                 tkey = (key, ptype, label)
                 tracker = trackers.get(tkey)
-                base = f"{reference_id}/{key}/{ptype}/{label}"
+                base = f"{key}/{ptype}/{label}"
                 if tracker is None:
                     tracker = {"_id": make_id(base), "type": ptype, "label": label, "frames": {}}
                     trackers[tkey] = tracker
@@ -124,7 +123,7 @@ class PayloadBuilder:
                     )
                     continue
                 obj = {"_id": make_id(f"{base}/{fid}"), "type": ptype, "label": label,
-                       "attributes": attributes_out(attrs, "editable")}
+                       "attributes": attributes_out(attrs, "editable") if attrs else {}}
                 obj.update(body)
                 tracker["frames"][fid] = obj
                 emitted[ptype] += 1
@@ -143,6 +142,7 @@ class PayloadBuilder:
         items: Callable[[Frame], Iterable[Item]],
     ) -> dict[str, Any]:
         report = self.report
+        make_id = JobIds(reference_id, self.o.random_ids).make
         lists: dict[str, list[dict[str, Any]]] = {k: [] for k in IMAGE_KEYS.values()}
         emitted = report.emitted_by_kind
         for n, item in enumerate(items(frame)):
@@ -151,7 +151,7 @@ class PayloadBuilder:
                 continue
             ptype, body = built
             label, _geom, attrs, key, _source = item
-            obj = {"_id": self.make_id(f"{reference_id}/{key}/{ptype}/{label}/{n}"), "label": label,
+            obj = {"_id": make_id(f"{key}/{ptype}/{label}/{n}"), "label": label,
                    "attributes": attributes_out(attrs, None), "state": "editable"}
             obj.update(body)
             lists[IMAGE_KEYS[ptype]].append(obj)

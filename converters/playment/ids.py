@@ -1,31 +1,44 @@
 """Annotation ``_id``s (A11): deterministic uuid5 by default, random uuid4 on request.
 
-The deterministic id of a name is exactly ``str(uuid.uuid5(NAMESPACE, name))``, computed with
-one SHA-1 call instead of building a UUID object (the builder needs two per object).
+The deterministic id of ``name`` is exactly ``str(uuid.uuid5(NAMESPACE, name))``. The builder
+names ids ``<reference_id>/<track key>/<type>/<label>[/<frame_id>]``; a :class:`JobIds` hashes the
+job's ``<reference_id>/`` prefix once and copies that SHA-1 state for every id of the job.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
 
 #: Namespace of every deterministic id this library makes.
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/playment-prelabel/ids")
 _NS_BYTES = NAMESPACE.bytes
-_VARIANT = "89ab89ab89ab89ab"  # hex digit -> digit with the RFC 4122 variant bits (10xx) set
+_VARIANT = "89ab89ab89ab89ab"  # hex digit -> the digit with the RFC 4122 variant bits (10xx) set
+
+
+def _format(h: str) -> str:
+    """40 hex digits of SHA-1 -> the uuid5 string (version 5, RFC 4122 variant)."""
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[int(h[16], 16)]}{h[17:20]}-{h[20:32]}"
 
 
 def deterministic_id(name: str) -> str:
     """``str(uuid.uuid5(NAMESPACE, name))``, fast."""
-    h = hashlib.sha1(_NS_BYTES + name.encode()).hexdigest()
-    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[int(h[16], 16)]}{h[17:20]}-{h[20:32]}"
+    return _format(hashlib.sha1(_NS_BYTES + name.encode()).hexdigest())
 
 
-def random_id(name: str) -> str:
-    """A random uuid4 (the name is ignored)."""
-    return str(uuid.uuid4())
+class JobIds:
+    """Ids of one job: ``make(rest)`` == ``deterministic_id(f"{reference_id}/{rest}")``, or a
+    random uuid4 when ``random`` is set."""
 
+    __slots__ = ("_prefix", "_random")
 
-def id_factory(random: bool = False) -> Callable[[str], str]:
-    return random_id if random else deterministic_id
+    def __init__(self, reference_id: str, random: bool = False) -> None:
+        self._prefix = hashlib.sha1(_NS_BYTES + reference_id.encode() + b"/")
+        self._random = random
+
+    def make(self, rest: str) -> str:
+        if self._random:
+            return str(uuid.uuid4())
+        h = self._prefix.copy()
+        h.update(rest.encode())
+        return _format(h.hexdigest())
