@@ -39,7 +39,7 @@ CORE_DESTS = {
 class _Parser(argparse.ArgumentParser):
     """argparse that raises UsageError instead of exiting, so main() owns every exit code."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> Any:
         raise UsageError(f"{self.prog}: {message}")
 
 
@@ -233,7 +233,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             return _run_formats(out)
         from .playment import submit
 
-        code: int = submit.run(ns)
+        code: int = submit.run(ns, stderr=err)
         return code
     except PrelabelError as exc:
         if debug:

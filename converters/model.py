@@ -311,12 +311,15 @@ def frame_from_arrays(
 
     tracks: list[TrackId | None] = [None] * n
     if track_ids is not None:
-        for i, t in enumerate(list(track_ids)):  # type: ignore[arg-type]
+        raw_tracks: list[object] = list(np.asarray(track_ids, dtype=object).tolist())
+        for i, t in enumerate(raw_tracks):
             if t is None:
                 continue
             if isinstance(t, str):
                 tracks[i] = t
                 continue
+            if not isinstance(t, (int, float)):
+                raise UsageError(f"track_ids[{i}]: expected an int, a string or None, got {t!r}")
             f = float(t)
             if f == f and f >= 0:
                 tracks[i] = int(f)
@@ -337,7 +340,8 @@ def frame_from_arrays(
             geoms.append(Box(x1, y1, x2, y2))
         if not geoms:
             raise UsageError(f"frame {frame_id}: object {i} has no geometry (boxes, polygons or keypoints)")
-        attrs = dict(attributes[i]) if attributes is not None and attributes[i] else None
+        given = attributes[i] if attributes is not None else None
+        attrs = dict(given) if given else None
         objects.append(
             SceneObject(
                 label=label_list[i],

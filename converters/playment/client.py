@@ -1,0 +1,454 @@
+"""A small, retrying client for the Playment jobs API (format doc section 3, A4, A16, A17).
+
+Endpoints (paths configurable, A4)::
+
+    POST {base}/v1/projects/{project_id}/batch      {"name", "description"} -> data.batch_id
+    POST {base}/v1/projects/{project_id}/jobs       payload                  -> data.job_id
+    GET  {base}/v1/projects/{project_id}/jobs/{id}                           -> data{...}
+    GET  {base}/v1/projects/{project_id}/details                             -> data.batches[]
+
+Every answer uses the envelope ``{"success": bool, "data": {...}}`` or
+``{"success": false, "error": {"code", "message", "meta_data"}}``. The key travels in the
+``x-api-key`` header and nowhere else: it is kept in a :class:`Secret` (masked repr), redacted from
+every message built from a server answer, and never logged.
+
+Retries (A17): HTTP 408, 429 (``Retry-After`` honoured exactly, seconds or HTTP date), 5xx,
+connection errors, timeouts and 2xx answers whose body cannot be read are retried with exponential
+backoff and jitter, bounded by :attr:`RetryPolicy.max_attempts` and :attr:`RetryPolicy.max_elapsed`.
+Other 4xx answers are never retried. Creating a job twice is harmless: Playment answers
+``FS_0001`` (duplicate reference_id), raised as :class:`DuplicateReferenceError`, which callers treat
+as "already created". ``sleep``, ``clock`` and ``rng`` are injectable so tests never wait.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+
+from ..errors import ApiError, UsageError
+
+__all__ = [
+    "ApiConnectionError",
+    "ApiTimeoutError",
+    "AuthError",
+    "BatchCreated",
+    "DuplicateBatchError",
+    "DuplicateReferenceError",
+    "JobCreated",
+    "MalformedResponseError",
+    "PlaymentApiError",
+    "PlaymentClient",
+    "RateLimitError",
+    "RequestRejectedError",
+    "RetryPolicy",
+    "Secret",
+    "ServerError",
+]
+
+log = logging.getLogger("converters.playment.client")
+
+DEFAULT_BASE_URL = "https://api.playment.io"
+DEFAULT_JOBS_PATH = "/v1/projects/{project_id}/jobs"
+DEFAULT_BATCH_PATH = "/v1/projects/{project_id}/batch"
+DEFAULT_DETAILS_PATH = "/v1/projects/{project_id}/details"
+USER_AGENT = "playment-prelabel/0.1"
+
+#: ``error.code`` values that mean "bad key" or "no access to this project" (format doc section 3).
+AUTH_CODES = frozenset(
+    {"auth-failure", "core.webutil.token_auth", "unauthorized", "core.webutil.auther",
+     "unauthorized_request"}
+)
+DUPLICATE_REFERENCE = "FS_0001"
+DUPLICATE_BATCH = "BATCH_CREATION"
+REDACTED = "***"
+
+
+# --------------------------------------------------------------------------------------- errors
+
+
+class PlaymentApiError(ApiError):
+    """An API call failed; ``status`` (None when no answer), Playment ``code`` and ``message``."""
+
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str = "api_error",
+        attempts: int = 1,
+        retry_after: float | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.attempts = attempts
+        self.retry_after = retry_after
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        head = f"HTTP {self.status} {self.code}" if self.status is not None else self.code
+        tail = f" (after {self.attempts} attempts)" if self.attempts > 1 else ""
+        return f"{head}: {self.message}{tail}"
+
+    def with_attempts(self, attempts: int) -> PlaymentApiError:
+        self.attempts = attempts
+        self.args = (self._text(),)
+        return self
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, message={self.message!r})"
+
+
+class AuthError(PlaymentApiError):
+    """HTTP 401/403 or an auth ``error.code``: wrong key or no access. Never retried; exit 2."""
+
+    exit_code = 2
+
+
+class RequestRejectedError(PlaymentApiError):
+    """A 4xx answer (FS_*, GE_*, ...): the request itself is wrong; retrying cannot help."""
+
+
+class DuplicateReferenceError(RequestRejectedError):
+    """FS_0001: a job with this reference_id exists in the project (count it as created)."""
+
+
+class DuplicateBatchError(RequestRejectedError):
+    """BATCH_CREATION: a batch with this name exists in the project."""
+
+
+class ServerError(PlaymentApiError):
+    """5xx or 408 on every attempt."""
+
+    retryable = True
+
+
+class RateLimitError(ServerError):
+    """429 on every attempt (or a ``Retry-After`` longer than the remaining time budget)."""
+
+
+class ApiConnectionError(PlaymentApiError):
+    """No answer: connection refused / reset / dropped before the response."""
+
+    retryable = True
+
+
+class ApiTimeoutError(ApiConnectionError):
+    """No answer within the timeout."""
+
+
+class MalformedResponseError(PlaymentApiError):
+    """A 2xx answer whose body is not the documented envelope (retried: creation is idempotent)."""
+
+    retryable = True
+
+
+# ------------------------------------------------------------------------------------ records
+
+
+class Secret:
+    """Holds the API key; its repr/str never show it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({REDACTED!r})"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> Any:  # never pickled into a file by accident
+        raise TypeError("Secret cannot be pickled")
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Bounded exponential backoff with jitter.
+
+    Attempt ``n`` (1-based) failed -> wait ``d/2 + U(0, d/2)`` with ``d = min(backoff_max,
+    backoff_base * 2**(n-1))``, or exactly ``Retry-After`` when the server sent one. No attempt is
+    started once ``max_elapsed`` seconds have passed since the first one would be exceeded by the wait.
+    """
+
+    max_attempts: int = 5
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+    max_elapsed: float = 300.0
+    retry_statuses: frozenset[int] = frozenset({408, 429})
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise UsageError(f"max_attempts must be >= 1, got {self.max_attempts}")
+        if self.backoff_base < 0 or self.backoff_max < 0 or self.max_elapsed < 0:
+            raise UsageError("retry delays must be >= 0")
+
+    def is_retryable_status(self, status: int) -> bool:
+        return status >= 500 or status in self.retry_statuses
+
+    def backoff(self, attempt: int, rng: Callable[[], float]) -> float:
+        cap = min(self.backoff_max, self.backoff_base * 2.0 ** (attempt - 1))
+        return cap / 2 + rng() * cap / 2
+
+
+@dataclass(frozen=True, slots=True)
+class JobCreated:
+    job_id: str
+    reference_id: str
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class BatchCreated:
+    batch_id: str
+    name: str
+    attempts: int
+    existed: bool = False
+
+
+# ------------------------------------------------------------------------------------- helpers
+
+
+def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:
+    """``Retry-After`` as seconds (delta-seconds or HTTP date); None when absent or unreadable."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - now())
+
+
+def _envelope(body: bytes) -> dict[str, Any] | None:
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def _describe_body(response: httpx.Response) -> str:
+    ctype = response.headers.get("content-type", "no content-type").split(";")[0]
+    return f"unexpected {ctype} body ({len(response.content)} bytes)"
+
+
+# -------------------------------------------------------------------------------------- client
+
+
+class PlaymentClient:
+    """Thread-safe Playment API client (one pooled ``httpx.Client``); use as a context manager."""
+
+    def __init__(
+        self,
+        project_id: str,
+        api_key: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        jobs_path: str = DEFAULT_JOBS_PATH,
+        batch_path: str = DEFAULT_BATCH_PATH,
+        details_path: str = DEFAULT_DETAILS_PATH,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: Callable[[], float] = random.random,
+        max_connections: int = 32,
+    ) -> None:
+        if not project_id or "/" in project_id:
+            raise UsageError(f"invalid project id {project_id!r}")
+        check_api_key(api_key)
+        if timeout <= 0:
+            raise UsageError(f"timeout must be > 0, got {timeout}")
+        self.project_id = project_id
+        self.base_url = base_url.rstrip("/")
+        if not self.base_url.startswith(("https://", "http://")):
+            raise UsageError(f"base URL must start with https:// or http://, got {base_url!r}")
+        self.jobs_path = jobs_path.format(project_id=project_id)
+        self.batch_path = batch_path.format(project_id=project_id)
+        self.details_path = details_path.format(project_id=project_id)
+        self.retry = retry or RetryPolicy()
+        self._key = Secret(api_key)
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers={"x-api-key": api_key, "user-agent": USER_AGENT, "accept": "application/json"},
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+            limits=limits,
+            follow_redirects=False,  # never carry the key to another host
+        )
+
+    def __repr__(self) -> str:
+        return f"PlaymentClient(project_id={self.project_id!r}, base_url={self.base_url!r})"
+
+    def __enter__(self) -> PlaymentClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # ---------------------------------------------------------------------------- public API
+
+    def create_batch(self, name: str, description: str = "") -> BatchCreated:
+        """POST the batch; raises :class:`DuplicateBatchError` if the name is taken."""
+        body = orjson.dumps({"name": name, "description": description})
+        data, attempts = self._call("POST", self.batch_path, body, require="batch_id")
+        return BatchCreated(str(data["batch_id"]), name, attempts)
+
+    def find_batch(self, name: str) -> str | None:
+        """The batch_id of the batch called ``name`` (GET project details), or None."""
+        data, _ = self._call("GET", self.details_path, None, require=None)
+        batches = data.get("batches")
+        if not isinstance(batches, list):
+            raise MalformedResponseError("project details carry no batches list", code="malformed_response")
+        for batch in batches:
+            if isinstance(batch, dict) and batch.get("name") == name:
+                bid = batch.get("batch_id", batch.get("id"))
+                if isinstance(bid, str) and bid:
+                    return bid
+        return None
+
+    def ensure_batch(self, name: str, description: str = "") -> BatchCreated:
+        """Create the batch, or return the existing one of that name (a dropped answer retried)."""
+        try:
+            return self.create_batch(name, description)
+        except DuplicateBatchError as exc:
+            bid = self.find_batch(name)
+            if bid is None:
+                raise exc from None
+            return BatchCreated(bid, name, exc.attempts, existed=True)
+
+    def create_job(self, payload: Mapping[str, Any] | bytes) -> JobCreated:
+        """POST one job payload (a dict or its JSON bytes).
+
+        Raises :class:`DuplicateReferenceError` (FS_0001) when the reference_id exists, including
+        when an earlier attempt of this very call was stored but its answer was lost.
+        """
+        body = payload if isinstance(payload, bytes) else orjson.dumps(payload)
+        data, attempts = self._call("POST", self.jobs_path, body, require="job_id")
+        ref = data.get("reference_id")
+        if not isinstance(ref, str):
+            ref = "" if isinstance(payload, bytes) else str(payload.get("reference_id", ""))
+        return JobCreated(str(data["job_id"]), ref, attempts)
+
+    def get_job(self, job_id: str) -> dict[str, Any]:
+        """GET one job: ``{project_id, reference_id, job_id, batch_id, status, ...}``."""
+        if not job_id or "/" in job_id:
+            raise UsageError(f"invalid job id {job_id!r}")
+        data, _ = self._call("GET", f"{self.jobs_path}/{job_id}", None, require="job_id")
+        return data
+
+    # ------------------------------------------------------------------------------ internals
+
+    def redact(self, text: str) -> str:
+        key = self._key.reveal()
+        return text.replace(key, REDACTED) if key and key in text else text
+
+    def _call(
+        self, method: str, path: str, body: bytes | None, *, require: str | None
+    ) -> tuple[dict[str, Any], int]:
+        """One logical call with retries; returns (envelope data, attempts used)."""
+        policy = self.retry
+        start = self._clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._attempt(method, path, body, require), attempt
+            except PlaymentApiError as exc:
+                err = exc
+            if not err.retryable or attempt >= policy.max_attempts:
+                raise err.with_attempts(attempt)
+            delay = err.retry_after if err.retry_after is not None else policy.backoff(attempt, self._rng)
+            if self._clock() - start + delay > policy.max_elapsed:
+                raise err.with_attempts(attempt)
+            log.info("%s %s: %s; retry %d/%d in %.2f s", method, path, err, attempt + 1,
+                     policy.max_attempts, delay)
+            self._sleep(delay)
+
+    def _attempt(self, method: str, path: str, body: bytes | None, require: str | None) -> dict[str, Any]:
+        headers = {"content-type": "application/json"} if body is not None else None
+        try:
+            response = self._http.request(method, path, content=body, headers=headers)
+        except httpx.TimeoutException as exc:
+            raise ApiTimeoutError(f"no answer within the timeout ({type(exc).__name__})",
+                                  code="timeout") from None
+        except httpx.TransportError as exc:
+            raise ApiConnectionError(self.redact(f"{type(exc).__name__}: {exc}"),
+                                     code="connection_error") from None
+        except httpx.HTTPError as exc:  # e.g. DecodingError: a body that cannot be decompressed
+            raise MalformedResponseError(self.redact(f"unreadable answer ({type(exc).__name__}: {exc})"),
+                                         code="malformed_response") from None
+        status = response.status_code
+        doc = _envelope(response.content)
+        if 200 <= status < 300 and doc is not None and doc.get("success") is not False:
+            data = doc.get("data")
+            if isinstance(data, dict) and (require is None or data.get(require)):
+                return data
+            raise MalformedResponseError(f"answer has no data.{require or 'object'}",
+                                         status=status, code="malformed_response")
+        if 200 <= status < 300 and doc is None:
+            raise MalformedResponseError(_describe_body(response), status=status, code="malformed_response")
+        raise self._error(response, doc)
+
+    def _error(self, response: httpx.Response, doc: dict[str, Any] | None) -> PlaymentApiError:
+        status = response.status_code
+        code, message = f"http_{status}", _describe_body(response)
+        err = doc.get("error") if doc is not None else None
+        if isinstance(err, dict):
+            code = str(err.get("code") or code)
+            message = str(err.get("message") or "")
+        elif doc is not None and isinstance(doc.get("message"), str):
+            message = doc["message"]
+        message = self.redact(message)
+        code = self.redact(code)
+        if status in (401, 403) or code in AUTH_CODES:
+            hint = f"check the API key and its access to project {self.project_id!r}"
+            return AuthError(f"{message or 'authentication failed'}; {hint}", status=status, code=code)
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        if status == 429:
+            return RateLimitError(message, status=status, code=code, retry_after=retry_after)
+        if self.retry.is_retryable_status(status):
+            return ServerError(message, status=status, code=code, retry_after=retry_after)
+        if code == DUPLICATE_REFERENCE:
+            return DuplicateReferenceError(message, status=status, code=code)
+        if code == DUPLICATE_BATCH:
+            return DuplicateBatchError(message, status=status, code=code)
+        return RequestRejectedError(message, status=status, code=code)
+
+
+def check_api_key(api_key: str) -> None:
+    """Reject keys that cannot be a header value, without ever echoing the key."""
+    if not isinstance(api_key, str) or not api_key:
+        raise UsageError("the Playment API key is empty")
+    if not api_key.isascii() or not api_key.isprintable() or api_key != api_key.strip():
+        raise UsageError("the Playment API key contains whitespace or non-printable characters")
