@@ -27,7 +27,8 @@ constructors at the bottom build frames straight from detector output.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence as Seq
+from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Sequence as Seq
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import ClassVar, TypeAlias

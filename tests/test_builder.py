@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from converters.errors import Report
-from converters.model import Box, Cuboid, Frame, Keypoints, Polygon, Polyline, SceneObject, Scene, Sequence
+from converters.model import Box, Cuboid, Frame, Keypoints, Polygon, Polyline, Scene, SceneObject, Sequence
 from converters.options import ConvertOptions
 from converters.pipeline import iter_payloads
 from converters.playment.ids import NAMESPACE
@@ -116,7 +116,9 @@ def test_clamping_counts_corners() -> None:
     report = Report()
     [job] = list(iter_payloads(Scene([Sequence("s", [frame])]), report=report))
     obj = job["data"]["maker_response"]["video2d"]["data"]["annotations"][0]["frames"]["f"]
-    assert obj["coordinates"] == [{"x": 0.0, "y": 0.1}, {"x": 1.0, "y": 0.1}, {"x": 1.0, "y": 0.5}, {"x": 0.0, "y": 0.5}]
+    assert obj["coordinates"] == [
+        {"x": 0.0, "y": 0.1}, {"x": 1.0, "y": 0.1}, {"x": 1.0, "y": 0.5}, {"x": 0.0, "y": 0.5}
+    ]
     assert report.clamped_points == 4
 
 

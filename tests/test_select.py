@@ -110,5 +110,5 @@ def test_option_validation() -> None:
         ConvertOptions(emit="mask")
     with pytest.raises(UsageError, match="never both"):
         ConvertOptions(work_flow_id="a", tag="b")
-    with pytest.raises(UsageError, match="1..9"):
+    with pytest.raises(UsageError, match=r"1\.\.9"):
         ConvertOptions(priority_weight=10)

@@ -50,9 +50,9 @@ def test_wheel_contains_schemas_and_cli_runs_outside_checkout(installed: Path, t
     where = _run([str(py), "-c", "import converters; print(converters.__file__)"], tmp_path, env)
     assert where.returncode == 0, where.stderr
     assert str(installed) in where.stdout, f"imported from the checkout, not the wheel: {where.stdout}"
-    schemas = _run([str(py), "-c", "import converters, pathlib; "
-                    "print(sorted(p.name for p in (pathlib.Path(converters.__file__).parent/'schemas').glob('*.json')))"],
-                   tmp_path, env)
+    listing = ("import converters, pathlib; schemas = pathlib.Path(converters.__file__).parent / 'schemas'; "
+               "print(sorted(p.name for p in schemas.glob('*.json')))")
+    schemas = _run([str(py), "-c", listing], tmp_path, env)
     assert "payload.json" in schemas.stdout, schemas.stdout
 
     prelabel = installed / "bin" / "prelabel"
