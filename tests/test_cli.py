@@ -139,3 +139,11 @@ def test_same_input_same_bytes(tmp_path: Path) -> None:
     assert run("convert", str(DEMO), "--from", "coco", "--out", str(a))[0] == 0
     assert run("convert", str(DEMO), "--from", "coco", "--out", str(b))[0] == 0
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_validate_skips_the_submit_ledger(tmp_path: Path) -> None:
+    out = tmp_path / "jobs"
+    assert run("convert", str(DEMO), "--from", "coco", "--out", str(out))[0] == 0
+    (out / "submitted.jsonl").write_text('{"kind": "job", "project_id": "p", "reference_id": "x"}\n')
+    code, _, err = run("validate", str(out))
+    assert code == 0 and "3 payload(s) checked, 0 problem(s)" in err

@@ -45,6 +45,7 @@ from .client import (
     PlaymentClient,
     RetryPolicy,
 )
+from .payload_files import DEFAULT_LEDGER_NAME, iter_payload_files
 
 __all__ = [
     "DEFAULT_LEDGER_NAME",
@@ -58,7 +59,6 @@ __all__ = [
     "submit_payloads",
 ]
 
-DEFAULT_LEDGER_NAME = "submitted.jsonl"
 API_KEY_ENV = "PLAYMENT_API_KEY"
 MAX_LISTED_ISSUES = 1000
 MAX_LISTED_FAILURES = 100
@@ -282,75 +282,21 @@ class _Entry:
     error: str | None = None
 
 
-def _payload_files(paths: Iterable[Path], exclude: set[Path]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found = [
-                f for f in path.rglob("*")
-                if f.suffix.lower() in (".json", ".jsonl") and f.is_file()
-                and not any(part.startswith(".") for part in f.relative_to(path).parts)
-                and f.name != DEFAULT_LEDGER_NAME and f.resolve() not in exclude and not _is_ledger(f)
-            ]
-            files += sorted(found, key=lambda f: f.relative_to(path).as_posix())
-        elif path.is_file():
-            if path.resolve() in exclude:
-                raise UsageError(f"{path} is the ledger, not a payload file")
-            if path.suffix.lower() not in (".json", ".jsonl"):
-                raise UsageError(f"{path}: expected a .json or .jsonl payload file or a directory")
-            files.append(path)
-        else:
-            raise UsageError(f"{path} does not exist")
-    return files
-
-
-def _is_ledger(path: Path) -> bool:
-    """A .jsonl whose first line is a ledger record (payloads never carry ``kind``)."""
-    if path.suffix.lower() != ".jsonl":
-        return False
-    try:
-        with open(path, "rb") as f:
-            first = f.readline()
-        rec = orjson.loads(first)
-    except (OSError, orjson.JSONDecodeError):
-        return False
-    return isinstance(rec, dict) and rec.get("kind") in ("job", "batch") and "project_id" in rec
-
-
-def _read_file(path: Path) -> Iterator[_Entry]:
-    try:
-        if path.suffix.lower() == ".jsonl":
-            with open(path, "rb") as f:
-                for lineno, line in enumerate(f, 1):
-                    if line.strip():
-                        yield _parse(line, f"{path}:{lineno}")
-            return
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    yield _parse(raw, str(path))
-
-
-def _parse(raw: bytes, location: str) -> _Entry:
-    try:
-        return _Entry(location, orjson.loads(raw))
-    except orjson.JSONDecodeError as exc:
-        return _Entry(location, None, f"not valid JSON: {exc}")
-
-
 def iter_payload_entries(
     items: Iterable[str | Path | Mapping[str, Any]], exclude: Iterable[Path] = ()
 ) -> Iterator[_Entry]:
     """Every payload of ``items`` (paths or payload dicts) in order, with its location."""
-    excl = {p.resolve() for p in exclude}
     n = 0
     for item in items:
         if isinstance(item, Mapping):
             yield _Entry(f"payload[{n}]", item)
             n += 1
             continue
-        for path in _payload_files([Path(item)], excl):
-            yield from _read_file(path)
+        for where, payload in iter_payload_files([item], exclude):
+            if isinstance(payload, Issue):
+                yield _Entry(where, None, payload.message)
+            else:
+                yield _Entry(where, payload)
 
 
 def _fill(payload: Mapping[str, Any], batch_id: str | None, work_flow_id: str | None) -> dict[str, Any]:

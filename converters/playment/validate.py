@@ -45,12 +45,12 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import jsonschema_rs
 import numpy as np
-import orjson
 import shapely
 from shapely.validation import explain_validity
 
-from ..errors import Issue, UsageError
+from ..errors import Issue
 from . import schemas
+from .payload_files import iter_payload_files
 
 PathParts = tuple[str | int, ...]
 
@@ -529,77 +529,6 @@ def validate_payload(
 ) -> list[Issue]:
     """The problems of one payload dict ([] when valid). Build a :class:`PayloadValidator` for many."""
     return PayloadValidator(label_set=label_set, video_key=video_key).check(payload)
-
-
-def _payload_files(paths: Iterable[Path | str]) -> list[Path]:
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = [p for p in path.rglob("*") if p.suffix.lower() in (".json", ".jsonl") and p.is_file()]
-            files.extend(sorted(found))
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise UsageError(f"{path} does not exist")
-    return files
-
-
-def _parse_error(raw: bytes, exc: orjson.JSONDecodeError, where: str) -> Issue:
-    """An ``invalid_json`` issue located at ``where:line:column``."""
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as bad:
-        line = raw.count(b"\n", 0, bad.start) + 1
-        column = bad.start - (raw.rfind(b"\n", 0, bad.start) + 1) + 1
-        message = f"invalid JSON: not UTF-8 ({bad.reason})"
-        return Issue("error", "invalid_json", message, f"{where}:{line}:{column}")
-    return Issue("error", "invalid_json", f"invalid JSON: {exc.msg}", f"{where}:{exc.lineno}:{exc.colno}")
-
-
-def _unreadable(exc: OSError, where: str) -> Issue:
-    return Issue("error", "unreadable_file", f"cannot read the file: {exc.strerror or exc}", where)
-
-
-def _iter_file(path: Path) -> Iterator[tuple[str, Any]]:
-    name = str(path)
-    if path.suffix.lower() != ".jsonl":
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            yield name, _unreadable(exc, name)
-            return
-        try:
-            yield name, orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            yield name, _parse_error(raw, exc, name)
-        return
-    try:
-        with path.open("rb") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                where = f"{name}:{number}"
-                try:
-                    yield where, orjson.loads(line)
-                except orjson.JSONDecodeError as exc:
-                    issue = _parse_error(line, exc, name)
-                    column = issue.location.rsplit(":", 1)[1]
-                    yield where, Issue(issue.severity, issue.code, issue.message, f"{where}:{column}")
-    except OSError as exc:
-        yield name, _unreadable(exc, name)
-
-
-def iter_payload_files(paths: Iterable[Path | str]) -> Iterator[tuple[str, Any]]:
-    """``(location, payload)`` for every payload in ``paths``, or ``(location, Issue)`` when unreadable.
-
-    A ``.jsonl`` file holds one payload per line (blank lines skipped; location ``file:line``);
-    any other file holds one payload (location ``file``); a directory contributes every ``*.json``
-    and ``*.jsonl`` below it, sorted. A missing path raises :class:`UsageError` before anything
-    is yielded.
-    """
-    for path in _payload_files(paths):
-        yield from _iter_file(path)
 
 
 def _with_reference(where: str, payload: Any) -> str:
