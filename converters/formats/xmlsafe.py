@@ -23,10 +23,9 @@ def iterparse(path: Path, events: tuple[str, ...] = ("start", "end")) -> Iterato
     Callers clear elements they have finished with (``elem.clear()``) so memory stays flat.
     """
     try:
-        for event, elem in DET.iterparse(
+        yield from DET.iterparse(
             str(path), events=events, forbid_dtd=False, forbid_entities=True, forbid_external=True
-        ):
-            yield event, elem
+        )
     except ET.ParseError as exc:
         line, col = getattr(exc, "position", (0, 0))
         msg = str(exc).split(":")[0]
@@ -44,6 +43,8 @@ def iterparse(path: Path, events: tuple[str, ...] = ("start", "end")) -> Iterato
         ) from None
     except defusedxml.DTDForbidden:
         raise InputError("refused: the XML has a DTD", str(path)) from None
+    except (LookupError, UnicodeError) as exc:
+        raise InputError(f"malformed XML: cannot decode the file: {exc}", str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", str(path)) from None
 

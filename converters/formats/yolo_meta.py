@@ -1,0 +1,321 @@
+"""YOLO metadata: class names (YAML ``names``, ``obj.names``, ``classes.txt``, ``--names``), the pose
+keypoint shape, and image sizes (image headers via Pillow, or an ``--image-sizes`` map)."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+import yaml
+from PIL import Image
+
+from ..errors import InputError, UsageError
+
+IMG_EXTS = frozenset({"bmp", "dng", "jpeg", "jpg", "mpo", "png", "tif", "tiff", "webp", "pfm", "heic"})
+VID_EXTS = frozenset({"asf", "avi", "gif", "m4v", "mkv", "mov", "mp4", "mpeg", "mpg", "ts", "wmv", "webm"})
+MEDIA_EXTS = IMG_EXTS | VID_EXTS
+
+
+def ext_of(name: str) -> str:
+    """Lower-case extension without the dot ("" when there is none)."""
+    base = name.rsplit("/", 1)[-1]
+    return base.rpartition(".")[2].lower() if "." in base else ""
+
+
+def strip_media_ext(path: str) -> str:
+    """Drop the last extension when it is an image or video extension."""
+    head, dot, ext = path.rpartition(".")
+    if dot and "/" not in ext and ext.lower() in MEDIA_EXTS:
+        return head
+    return path
+
+
+def decode_text(data: bytes, where: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError("not UTF-8 text", f"{where}:{line}") from None
+
+
+def read_file(path: Path, what: str, location: str | None = None) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the {what} {path}: {exc.strerror or exc}",
+                         location or str(path), "missing_file") from None
+
+
+def names_from_value(value: Any, where: str) -> dict[int, str]:
+    """YAML ``names`` (list or {id: name}) -> {id: name}."""
+    if isinstance(value, list):
+        pairs = list(enumerate(value))
+    elif isinstance(value, dict):
+        pairs = list(value.items())
+    else:
+        raise InputError(f"names must be a list or a mapping, got {type(value).__name__}", where)
+    out: dict[int, str] = {}
+    for k, v in pairs:
+        if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+            try:
+                k = int(str(k))
+            except ValueError:
+                raise InputError(f"class id {k!r} in names is not an integer", where) from None
+        if v is None or str(v).strip() == "":
+            raise InputError(f"class {k} has an empty name", where)
+        out[k] = str(v)
+    return out
+
+
+def load_names_file(path: Path, location: str | None = None) -> dict[int, str]:
+    """``obj.names`` / ``classes.txt`` (one name per line) or a YAML/JSON list, mapping or file with
+    a ``names`` key."""
+    data = read_file(path, "names file", location)
+    where = str(path)
+    if ext_of(path.name) in ("yaml", "yml", "json"):
+        try:
+            value = yaml.safe_load(decode_text(data, where))
+        except yaml.YAMLError as exc:
+            raise InputError(f"not valid YAML/JSON: {exc}", where) from None
+        if isinstance(value, dict) and "names" in value:
+            value = value["names"]
+        return names_from_value(value, where)
+    lines = [line.strip() for line in decode_text(data, where).splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    for i, line in enumerate(lines, 1):
+        if not line:
+            raise InputError("empty class name (line numbers are class ids, so a blank line is ambiguous)",
+                             f"{where}:{i}")
+    return dict(enumerate(lines))
+
+
+def kpt_shape_value(value: Any, where: str) -> tuple[int, int]:
+    if (
+        isinstance(value, (list, tuple))
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        and value[0] > 0
+        and value[1] in (2, 3)
+    ):
+        return int(value[0]), int(value[1])
+    raise InputError(f"kpt_shape must be [K, 2] or [K, 3], got {value!r}", where)
+
+
+def parse_kpt_shape(text: str) -> tuple[int, int]:
+    """``--kpt-shape K,D``."""
+    try:
+        k, d = (int(p) for p in text.replace("x", ",").split(","))
+    except ValueError:
+        raise UsageError(f"--kpt-shape must be K,D (e.g. 17,3), got {text!r}") from None
+    if k <= 0 or d not in (2, 3):
+        raise UsageError(f"--kpt-shape: K must be > 0 and D 2 or 3, got {text!r}")
+    return k, d
+
+
+def kpt_names_value(value: Any, where: str) -> dict[int, tuple[str, ...]] | tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    if isinstance(value, dict):
+        try:
+            return {int(k): tuple(str(v) for v in vs) for k, vs in value.items()}
+        except (TypeError, ValueError):
+            pass
+    raise InputError("kpt_names must be a list of names or a mapping class id -> list of names", where)
+
+
+# ---------------------------------------------------------------------------------------------
+# Image sizes
+# ---------------------------------------------------------------------------------------------
+
+_JPEG_SWAP = frozenset({5, 6, 7, 8})
+_SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
+_PNG = b"\x89PNG\r\n\x1a\n"
+_HEAD = 1 << 16
+
+
+def read_image_size(path: Path | str) -> tuple[int, int]:
+    """(width, height) from the image header; the pixels are never decoded. JPEG EXIF orientations
+    5-8 swap width and height: the model (OpenCV ``imread``, Ultralytics ``exif_size``) saw the
+    image rotated. PNG and JPEG headers are parsed here (a few microseconds); anything else, or a
+    header this parser does not understand, goes through Pillow."""
+    try:
+        with open(path, "rb", buffering=0) as fh:
+            head = fh.read(_HEAD)
+    except OSError as exc:
+        raise InputError(f"cannot read the image: {exc.strerror or exc}", str(path), "bad_image") from None
+    if head[:8] == _PNG and head[12:16] == b"IHDR":
+        w, h = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+        if w > 0 and h > 0:
+            return w, h
+    if head[:2] == b"\xff\xd8":
+        size = jpeg_size(head)
+        if size is not None:
+            return size
+    return _pillow_size(path)
+
+
+def jpeg_size(head: bytes) -> tuple[int, int] | None:
+    """(width, height) of a JPEG from its first bytes, EXIF orientation applied; None when the
+    frame header is not within ``head`` or a segment looks wrong (the caller falls back)."""
+    pos, n, orientation = 2, len(head), 1
+    while pos + 4 <= n:
+        if head[pos] != 0xFF:
+            return None
+        marker = head[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD8)):  # markers without a length
+            pos += 2
+            continue
+        length = int.from_bytes(head[pos + 2 : pos + 4], "big")
+        if length < 2:
+            return None
+        if marker == 0xE1 and head[pos + 4 : pos + 10] == b"Exif\x00\x00":
+            orientation = _exif_orientation(head[pos + 10 : pos + 2 + length]) or orientation
+        elif marker in _SOF:
+            if pos + 9 > n:
+                return None
+            h = int.from_bytes(head[pos + 5 : pos + 7], "big")
+            w = int.from_bytes(head[pos + 7 : pos + 9], "big")
+            if w <= 0 or h <= 0:
+                return None
+            return (h, w) if orientation in _JPEG_SWAP else (w, h)
+        elif marker == 0xDA:  # start of scan before any frame header
+            return None
+        pos += 2 + length
+    return None
+
+
+def _exif_orientation(tiff: bytes) -> int | None:
+    """Tag 0x0112 of IFD0 in a TIFF-structured EXIF block."""
+    order = tiff[:2]
+    if order == b"II":
+        endian: Literal["little", "big"] = "little"
+    elif order == b"MM":
+        endian = "big"
+    else:
+        return None
+    ifd = int.from_bytes(tiff[4:8], endian)
+    if ifd + 2 > len(tiff):
+        return None
+    count = int.from_bytes(tiff[ifd : ifd + 2], endian)
+    for i in range(count):
+        entry = ifd + 2 + 12 * i
+        if entry + 12 > len(tiff):
+            return None
+        if int.from_bytes(tiff[entry : entry + 2], endian) == 0x0112:
+            return int.from_bytes(tiff[entry + 8 : entry + 10], endian)
+    return None
+
+
+def _pillow_size(path: Path | str) -> tuple[int, int]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                w, h = im.size
+                if im.format == "JPEG":
+                    try:
+                        orientation = im.getexif().get(274)
+                    except (OSError, ValueError, SyntaxError, TypeError, KeyError):
+                        orientation = None
+                    if orientation in _JPEG_SWAP:
+                        w, h = h, w
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise InputError(f"cannot read the image size ({exc}); give it with --image-sizes",
+                         str(path), "bad_image") from None
+    return int(w), int(h)
+
+
+class ImageSizes:
+    """``--image-sizes`` JSON ``{image path: [width, height]}``; paths relative to the JSON file's
+    folder or absolute. Keys starting with ``_`` whose value is not a pair are comments."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.abs: dict[str, tuple[float, float, str]] = {}
+        self.rel: dict[str, tuple[float, float, str]] = {}
+        self.stem: dict[str, list[tuple[float, float, str]]] = {}
+        self.path = path
+        if path is not None:
+            self._load(path)
+
+    def __bool__(self) -> bool:
+        return bool(self.abs)
+
+    def _load(self, path: Path) -> None:
+        try:
+            data = orjson.loads(path.read_bytes())
+        except OSError as exc:
+            raise UsageError(f"--image-sizes {path}: cannot read: {exc.strerror or exc}") from None
+        except orjson.JSONDecodeError as exc:
+            raise InputError(f"not valid JSON: {exc}", str(path)) from None
+        if not isinstance(data, dict):
+            raise InputError("expected an object {image path: [width, height]}", str(path))
+        base = os.path.abspath(path.parent)
+        for key, value in data.items():
+            if key.startswith("_") and not isinstance(value, list):
+                continue
+            if not (
+                isinstance(value, list)
+                and len(value) == 2
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+                and all(math.isfinite(v) and v > 0 for v in value)
+            ):
+                raise InputError(f"{key!r}: expected [width, height] with positive numbers, got {value!r}",
+                                 f"{path}:$[{key!r}]")
+            entry = (float(value[0]), float(value[1]), key)
+            clean = key.replace("\\", "/")
+            if clean.startswith("/") or "./" in clean or "//" in clean or os.sep != "/":
+                full = os.path.normpath(os.path.join(base, key))
+            else:
+                full = f"{base}/{clean}"
+            self.abs.setdefault(full, entry)
+            rel = strip_media_ext(clean)
+            if rel != clean:
+                self.abs.setdefault(full[: len(rel) - len(clean)], entry)
+            self.rel.setdefault(rel, entry)
+            self.stem.setdefault(rel.rsplit("/", 1)[-1], []).append(entry)
+
+    def entry_path(self, entry: tuple[float, float, str]) -> str:
+        """Absolute path of an entry's image."""
+        assert self.path is not None
+        return os.path.normpath(os.path.join(os.path.abspath(self.path.parent), entry[2]))
+
+    def exact(self, abs_path: str) -> tuple[float, float, str] | None:
+        """The entry of an image given by its absolute, normalized path (with or without extension)."""
+        return self.abs.get(abs_path) if self.abs else None
+
+    def find(self, abs_noext: Iterable[str], rel_noext: Iterable[str], stem: str
+             ) -> tuple[float, float, str] | None:
+        if not self.abs:
+            return None
+        for a in abs_noext:
+            hit = self.abs.get(a)
+            if hit is not None:
+                return hit
+        for r in rel_noext:
+            hit = self.rel.get(r)
+            if hit is not None:
+                return hit
+        hits = self.stem.get(stem)
+        return hits[0] if hits and len(hits) == 1 else None
+
+
+
+
+_NATURAL = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that orders ``img2`` before ``img10``."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in _NATURAL.split(text) if p)
