@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..errors import Report
-from ..model import AttributeValue, Frame
+from ..model import AttributeValue, Box, Frame, Geometry
 from ..options import ConvertOptions
 from ..select import Item
 from . import geometry_out as go
@@ -53,28 +53,28 @@ class PayloadBuilder:
         self.o = options
         self.report = report
 
-    def _geometry(self, item: Item, frame: Frame) -> tuple[str, go.GeometryOut] | None:
-        label, geom, _attrs, _key, source = item
-        kind = geom.kind
-        w, h = frame.width, frame.height
-        result: go.GeometryOut | str
-        if kind == "box":
-            result = go.rectangle(geom, w, h, self.report)  # type: ignore[arg-type]
-        elif kind == "polygon":
-            result = go.polygon(geom, w, h, self.report, source)  # type: ignore[arg-type]
-        elif kind == "polyline":
-            result = go.line(geom, w, h, self.report)  # type: ignore[arg-type]
-        elif kind == "keypoints":
-            result = go.landmark(geom, w, h, self.report)  # type: ignore[arg-type]
-        elif kind == "cuboid":
-            result = go.cuboid(geom, w, h, self.report)  # type: ignore[arg-type]
-        else:  # pragma: no cover - the select stage splits multipolygons
-            raise TypeError(f"cannot emit geometry kind {kind!r}")
-        ptype = _TYPE[kind]
-        if isinstance(result, str):
-            self.report.skip(f"{ptype}_degenerate", f"{label} {ptype}: {result}", source)
+    def _geometry(
+        self, geom: Geometry, w: float, h: float, label: str, source: str
+    ) -> tuple[str, go.GeometryOut] | None:
+        """(Playment type, geometry keys), or None when nothing can be emitted (skip reported)."""
+        report = self.report
+        if type(geom) is Box:
+            ptype = "rectangle"
+            result = go.rectangle(geom, w, h, report)
+        else:
+            ptype = _TYPE[geom.kind]
+            if ptype == "polygon":
+                result = go.polygon(geom, w, h, report, source)  # type: ignore[arg-type]
+            elif ptype == "line":
+                result = go.line(geom, w, h, report)  # type: ignore[arg-type]
+            elif ptype == "landmark":
+                result = go.landmark(geom, w, h, report)  # type: ignore[arg-type]
+            else:
+                result = go.cuboid(geom, w, h, report)  # type: ignore[arg-type]
+        if type(result) is str:
+            report.skip(f"{ptype}_degenerate", f"{label} {ptype}: {result}", source)
             return None
-        return ptype, result
+        return ptype, result  # type: ignore[return-value]
 
     def _envelope(self, reference_id: str, data: dict[str, Any]) -> dict[str, Any]:
         o = self.o
@@ -101,14 +101,16 @@ class PayloadBuilder:
         make_id = JobIds(reference_id, self.o.random_ids).make
         trackers: dict[tuple[str, str, str], dict[str, Any]] = {}
         emitted = report.emitted_by_kind
+        geometry = self._geometry
         for frame in frames:
             fid = frame.id
-            for item in items(frame):
-                built = self._geometry(item, frame)
+            w = frame.width
+            h = frame.height
+            for label, geom, attrs, key, source in items(frame):
+                built = geometry(geom, w, h, label, source)
                 if built is None:
                     continue
                 ptype, body = built
-                label, _geom, attrs, key, source = item
                 tkey = (key, ptype, label)
                 tracker = trackers.get(tkey)
                 base = f"{key}/{ptype}/{label}"
@@ -122,10 +124,10 @@ class PayloadBuilder:
                         source,
                     )
                     continue
-                obj = {"_id": make_id(f"{base}/{fid}"), "type": ptype, "label": label,
-                       "attributes": attributes_out(attrs, "editable") if attrs else {}}
-                obj.update(body)
-                tracker["frames"][fid] = obj
+                tracker["frames"][fid] = {
+                    "_id": make_id(f"{base}/{fid}"), "type": ptype, "label": label,
+                    "attributes": attributes_out(attrs, "editable") if attrs else {}, **body,
+                }
                 emitted[ptype] += 1
         report.objects_emitted = sum(emitted.values())
         data = {
@@ -145,16 +147,17 @@ class PayloadBuilder:
         make_id = JobIds(reference_id, self.o.random_ids).make
         lists: dict[str, list[dict[str, Any]]] = {k: [] for k in IMAGE_KEYS.values()}
         emitted = report.emitted_by_kind
-        for n, item in enumerate(items(frame)):
-            built = self._geometry(item, frame)
+        w = frame.width
+        h = frame.height
+        for n, (label, geom, attrs, key, source) in enumerate(items(frame)):
+            built = self._geometry(geom, w, h, label, source)
             if built is None:
                 continue
             ptype, body = built
-            label, _geom, attrs, key, _source = item
-            obj = {"_id": make_id(f"{key}/{ptype}/{label}/{n}"), "label": label,
-                   "attributes": attributes_out(attrs, None), "state": "editable"}
-            obj.update(body)
-            lists[IMAGE_KEYS[ptype]].append(obj)
+            lists[IMAGE_KEYS[ptype]].append({
+                "_id": make_id(f"{key}/{ptype}/{label}/{n}"), "label": label,
+                "attributes": attributes_out(attrs, None), "state": "editable", **body,
+            })
             emitted[ptype] += 1
         report.objects_emitted = sum(emitted.values())
         maker = {k: {"data": v} for k, v in lists.items() if v or not self.o.drop_empty}

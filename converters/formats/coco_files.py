@@ -1,0 +1,216 @@
+"""COCO files: JSON loading with located errors, telling the variants apart, categories, images.
+
+Helpers of :mod:`.coco`; see there for the conventions.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..errors import InputError, Report
+from ..model import Frame
+from .coco_records import describe
+from .coco_video import ImageMeta
+
+_GEOMETRY_KEYS = ("bbox", "segmentation", "keypoints")
+
+
+class NoObjects(InputError):
+    """A valid COCO file of a task that carries no objects (captions, panoptic, ...)."""
+
+
+def load_json(path: Path) -> Any:
+    """Parse a JSON file with orjson; errors become InputError with line and column.
+
+    Files orjson refuses but Python's json accepts (NaN / Infinity literals) are read with json;
+    integers beyond 64 bits are also re-read with json so that large ids stay exact.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", str(path)) from None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if not raw.strip():
+        raise InputError("the file is empty; expected COCO JSON", str(path))
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise InputError("the file is not UTF-8 text", str(path)) from None
+        except json.JSONDecodeError:
+            raise InputError(f"malformed JSON: {exc.msg}", f"{path}:{exc.lineno}:{exc.colno}") from None
+    return data
+
+
+def big_int_reload(path: Path, data: Any) -> Any:
+    """orjson turns integers beyond 64 bits into floats; re-read such files with json.
+
+    Checked on the first 1000 image ids (dataset) or result image ids (results list).
+    """
+    if type(data) is dict:
+        records, key = data.get("images"), "id"
+    else:
+        records, key = data, "image_id"
+    if type(records) is list and any(type(r) is dict and type(r.get(key)) is float for r in records[:1000]):
+        return json.loads(path.read_bytes().decode("utf-8-sig"))
+    return data
+
+
+def list_field(data: dict[str, Any], key: str, path: Path, required: bool = True) -> list[Any]:
+    value = data.get(key)
+    if value is None and not required:
+        return []
+    if type(value) is not list:
+        what = "missing" if value is None else f"a {type(value).__name__}, not a list"
+        raise InputError(f"'{key}' is {what}", f"{path}:$.{key}")
+    return value
+
+
+def file_kind(data: Any, path: Path) -> str:
+    """'results', 'ytvis', 'ytvis_results' or 'dataset'; InputError for anything else."""
+    if type(data) is list:
+        first = next((a for a in data if type(a) is dict), None)
+        if first is not None and "video_id" in first and "segmentations" in first:
+            return "ytvis_results"
+        return "results"
+    if type(data) is not dict:
+        raise InputError(
+            f"top level is a {type(data).__name__}; expected a COCO object (images, annotations, "
+            "categories) or a results list",
+            f"{path}:$",
+        )
+    anns = data.get("annotations")
+    if (
+        "videos" in data
+        and type(anns) is list
+        and any(type(a) is dict and ("segmentations" in a or "bboxes" in a) for a in anns[:1])
+    ):
+        return "ytvis"
+    if "videos" in data and "images" not in data and not anns:
+        raise NoObjects(
+            "YouTube-VIS file without annotations: it carries no objects to convert", f"{path}:$.annotations"
+        )
+    if anns is None and "images" not in data:
+        raise InputError("not a COCO file: no 'images' and no 'annotations'", f"{path}:$")
+    if (
+        type(anns) is list
+        and any(type(a) is dict for a in anns[:1000])
+        and not any(type(a) is dict and _has_geometry(a) for a in anns)
+    ):
+        _no_objects(anns, path)
+    if not anns and type(data.get("images")) is list:
+        raise NoObjects(
+            f"COCO image_info file: it lists {len(data['images'])} image(s) but no annotations, "
+            "so it carries no objects to convert",
+            f"{path}:$.annotations",
+        )
+    return "dataset"
+
+
+def _has_geometry(a: dict[str, Any]) -> bool:
+    return any(a.get(k) is not None for k in _GEOMETRY_KEYS)
+
+
+def _no_objects(anns: list[Any], path: Path) -> None:
+    first = next((a for a in anns if type(a) is dict), {})
+    if "caption" in first:
+        what = "COCO captions file (annotations are image captions)"
+    elif "segments_info" in first:
+        what = "COCO panoptic file (segments live in PNG masks, not in the JSON)"
+    else:
+        what = "COCO image-level labels file (annotations have only a category_id)"
+    raise NoObjects(
+        f"{what}: no annotation has a bbox, segmentation or keypoints, so it carries no objects to convert",
+        f"{path}:$.annotations",
+    )
+
+
+class Categories:
+    """id -> label and keypoint names; ``names`` in id order."""
+
+    def __init__(self, data: dict[str, Any], path: Path, report: Report) -> None:
+        self.labels: dict[Any, str] = {}
+        self.keypoints: dict[Any, tuple[str, ...]] = {}
+        self.names: list[str] = []
+        if "categories" not in data:
+            self.labels = IdLabels()
+            report.warn("categories_missing", "no 'categories': labels are the category ids", str(path))
+            return
+        for j, c in enumerate(list_field(data, "categories", path)):
+            loc = f"{path}:$.categories[{j}]"
+            if type(c) is not dict:
+                raise InputError(f"a category must be an object, got {describe(c)}", loc)
+            cid, name = c.get("id"), c.get("name")
+            if type(cid) not in (int, str):
+                raise InputError(f"category id must be an integer or a string, got {describe(cid)}", f"{loc}.id")
+            if cid in self.labels:
+                raise InputError(f"duplicate category id {cid!r}", f"{loc}.id")
+            if type(name) is not str or not name:
+                raise InputError(f"category name must be a non-empty string, got {describe(name)}", f"{loc}.name")
+            self.labels[cid] = name
+            kp = c.get("keypoints")
+            if type(kp) is list and kp and all(type(k) is str for k in kp):
+                self.keypoints[cid] = tuple(kp)
+        self.names = list(dict.fromkeys(self.labels[k] for k in id_order(self.labels)))
+
+    @classmethod
+    def from_ids(cls, ids: set[Any]) -> Categories:
+        """No categories known: every id is its own label."""
+        self = cls.__new__(cls)
+        self.labels = IdLabels()
+        self.keypoints = {}
+        self.names = [str(k) for k in id_order(ids)]
+        return self
+
+
+def id_order(ids: Any) -> list[Any]:
+    """Ids sorted: integers numerically first, then strings."""
+    return sorted(ids, key=lambda k: (type(k) is str, k if type(k) is str else 0, k if type(k) is int else 0))
+
+
+class IdLabels(dict[Any, str]):
+    """Label lookup when a file has no categories: the id itself, as a string."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return str(key) if type(key) in (int, str) else default
+
+
+def _positive(v: Any) -> bool:
+    return (type(v) is int or type(v) is float) and v > 0 and math.isfinite(v)
+
+
+def read_images(data: dict[str, Any], path: Path) -> tuple[dict[Any, Frame], list[ImageMeta], dict[Any, Any]]:
+    """``images`` -> (id -> Frame, per-image metadata in order, video id -> ``videos`` entry)."""
+    videos = {v.get("id"): v for v in list_field(data, "videos", path, required=False) if type(v) is dict}
+    frames: dict[Any, Frame] = {}
+    metas: list[ImageMeta] = []
+    for j, im in enumerate(list_field(data, "images", path)):
+        loc = f"{path}:$.images[{j}]"
+        if type(im) is not dict:
+            raise InputError(f"an image must be an object, got {describe(im)}", loc)
+        iid, name = im.get("id"), im.get("file_name")
+        if type(iid) not in (int, str):
+            raise InputError(f"image id must be an integer or a string, got {describe(iid)}", f"{loc}.id")
+        if iid in frames:
+            raise InputError(f"duplicate image id {iid!r} (first at {frames[iid].source})", f"{loc}.id")
+        if type(name) is not str or not name:
+            raise InputError(f"file_name must be a non-empty string, got {describe(name)}", f"{loc}.file_name")
+        vid = im.get("video_id")
+        w: Any = im.get("width")
+        h: Any = im.get("height")
+        if vid is not None and (w is None or h is None) and vid in videos:
+            w, h = videos[vid].get("width"), videos[vid].get("height")
+        if not (_positive(w) and _positive(h)):
+            raise InputError(f"image width and height must be positive numbers, got {w!r} x {h!r}", loc)
+        frame = Frame(str(iid), name, w, h, 0, [], loc)
+        frames[iid] = frame
+        metas.append((frame, vid, im.get("frame_index", im.get("frame_id"))))
+    return frames, metas, videos
