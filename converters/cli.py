@@ -170,7 +170,6 @@ def _write_report(path: str, report: Report, error: PrelabelError | None = None)
 def _run_convert(ns: argparse.Namespace, stderr: TextIO) -> int:
     options = options_from_args(ns)
     reader_options = {k: v for k, v in vars(ns).items() if k not in CORE_DESTS}
-    reader_options["label_set"] = options.label_set
     report = Report(strict=options.strict)
     progress = _ProgressBar(stderr) if (not ns.quiet and stderr.isatty()) else None
     try:

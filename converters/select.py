@@ -27,6 +27,9 @@ from .options import ConvertOptions
 
 Item: TypeAlias = "tuple[str, Geometry, dict[str, AttributeValue] | None, str, str]"
 
+#: Track keys of objects without a track id start with this; each such object is its own tracker.
+UNTRACKED = "o:"
+
 _EMIT_TO_KIND = {"rectangle": "rectangle", "polygon": "polygon", "line": "line",
                  "landmark": "landmark", "cuboid": "cuboid"}
 
@@ -49,7 +52,7 @@ class Selector:
     def items(self, frame: Frame) -> Iterator[Item]:
         fid = frame.id
         for i, obj in enumerate(frame.objects):
-            key = f"o:{fid}:{i}" if obj.track_id is None else f"t:{obj.track_id}"
+            key = f"{UNTRACKED}{fid}:{i}" if obj.track_id is None else f"t:{obj.track_id}"
             geom = obj.geometry
             if self.plain and type(geom) is not MultiPolygon:
                 yield (obj.label, geom, obj.attributes, key, obj.source)

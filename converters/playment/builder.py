@@ -27,7 +27,7 @@ from typing import Any
 from ..errors import Report
 from ..model import AttributeValue, Box, Frame, Geometry
 from ..options import ConvertOptions
-from ..select import Item
+from ..select import UNTRACKED, Item
 from . import geometry_out as go
 from .ids import JobIds
 
@@ -76,6 +76,13 @@ class PayloadBuilder:
             return None
         return ptype, result  # type: ignore[return-value]
 
+    def _count(self, counts: dict[str, int]) -> None:
+        emitted = self.report.emitted_by_kind
+        for ptype, n in counts.items():
+            if n:
+                emitted[ptype] += n
+        self.report.objects_emitted = sum(emitted.values())
+
     def _envelope(self, reference_id: str, data: dict[str, Any]) -> dict[str, Any]:
         o = self.o
         payload: dict[str, Any] = {"reference_id": reference_id}
@@ -98,41 +105,64 @@ class PayloadBuilder:
         items: Callable[[Frame], Iterable[Item]],
     ) -> dict[str, Any]:
         report = self.report
-        make_id = JobIds(reference_id, self.o.random_ids).make
-        trackers: dict[tuple[str, str, str], dict[str, Any]] = {}
-        emitted = report.emitted_by_kind
+        ids = JobIds(reference_id, self.o.random_ids)
+        pair = ids.pair
+        trackers: list[dict[str, Any]] = []
+        tracked: dict[tuple[str, str, str], dict[str, Any]] = {}
+        counts: dict[str, int] = dict.fromkeys(IMAGE_KEYS, 0)
         geometry = self._geometry
         for frame in frames:
             fid = frame.id
             w = frame.width
             h = frame.height
             for label, geom, attrs, key, source in items(frame):
-                built = geometry(geom, w, h, label, source)
-                if built is None:
-                    continue
-                ptype, body = built
-                tkey = (key, ptype, label)
-                tracker = trackers.get(tkey)
-                base = f"{key}/{ptype}/{label}"
-                if tracker is None:
-                    tracker = {"_id": make_id(base), "type": ptype, "label": label, "frames": {}}
-                    trackers[tkey] = tracker
-                elif fid in tracker["frames"]:
-                    report.skip(
-                        "duplicate_track_frame",
-                        f"track {key[2:]} already has a {ptype} on frame {fid}; the second one is skipped",
-                        source,
-                    )
-                    continue
+                if type(geom) is Box and geom.x1 >= 0.0 and geom.y1 >= 0.0 and geom.x2 <= w and geom.y2 <= h \
+                        and geom.x1 < geom.x2 and geom.y1 < geom.y2:
+                    # fast path: a box inside the frame (nothing to clamp or skip)
+                    ptype = "rectangle"
+                    x1 = geom.x1 / w
+                    y1 = geom.y1 / h
+                    x2 = geom.x2 / w
+                    y2 = geom.y2 / h
+                    body: go.GeometryOut = {"coordinates": [
+                        {"x": x1, "y": y1}, {"x": x2, "y": y1}, {"x": x2, "y": y2}, {"x": x1, "y": y2}]}
+                else:
+                    built = geometry(geom, w, h, label, source)
+                    if built is None:
+                        continue
+                    ptype, body = built
+                rest = f"{key}/{ptype}/{label}"
+                tracker: dict[str, Any]
+                if key.startswith(UNTRACKED):
+                    tracker_id, object_id = pair(rest, fid)
+                    tracker = {"_id": tracker_id, "type": ptype, "label": label, "frames": {}}
+                    trackers.append(tracker)
+                else:
+                    tkey = (key, ptype, label)
+                    found = tracked.get(tkey)
+                    if found is None:
+                        tracker_id, object_id = pair(rest, fid)
+                        tracker = tracked[tkey] = {"_id": tracker_id, "type": ptype, "label": label, "frames": {}}
+                        trackers.append(tracker)
+                    elif fid in found["frames"]:
+                        report.skip(
+                            "duplicate_track_frame",
+                            f"track {key[2:]} already has a {ptype} on frame {fid}; the second one is skipped",
+                            source,
+                        )
+                        continue
+                    else:
+                        tracker = found
+                        object_id = ids.make(f"{rest}/{fid}")
                 tracker["frames"][fid] = {
-                    "_id": make_id(f"{base}/{fid}"), "type": ptype, "label": label,
+                    "_id": object_id, "type": ptype, "label": label,
                     "attributes": attributes_out(attrs, "editable") if attrs else {}, **body,
                 }
-                emitted[ptype] += 1
-        report.objects_emitted = sum(emitted.values())
+                counts[ptype] += 1
+        self._count(counts)
         data = {
             "video_data": {"frames": [{"frame_id": f.id, "src": s} for f, s in zip(frames, srcs)]},
-            "maker_response": {self.o.video_key: {"data": {"annotations": list(trackers.values())}}},
+            "maker_response": {self.o.video_key: {"data": {"annotations": trackers}}},
         }
         return self._envelope(reference_id, data)
 
@@ -143,10 +173,9 @@ class PayloadBuilder:
         src: str,
         items: Callable[[Frame], Iterable[Item]],
     ) -> dict[str, Any]:
-        report = self.report
         make_id = JobIds(reference_id, self.o.random_ids).make
         lists: dict[str, list[dict[str, Any]]] = {k: [] for k in IMAGE_KEYS.values()}
-        emitted = report.emitted_by_kind
+        counts: dict[str, int] = dict.fromkeys(IMAGE_KEYS, 0)
         w = frame.width
         h = frame.height
         for n, (label, geom, attrs, key, source) in enumerate(items(frame)):
@@ -158,7 +187,7 @@ class PayloadBuilder:
                 "_id": make_id(f"{key}/{ptype}/{label}/{n}"), "label": label,
                 "attributes": attributes_out(attrs, None), "state": "editable", **body,
             })
-            emitted[ptype] += 1
-        report.objects_emitted = sum(emitted.values())
+            counts[ptype] += 1
+        self._count(counts)
         maker = {k: {"data": v} for k, v in lists.items() if v or not self.o.drop_empty}
         return self._envelope(reference_id, {"image_url": src, "maker_response": maker})

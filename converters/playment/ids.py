@@ -13,12 +13,13 @@ import uuid
 #: Namespace of every deterministic id this library makes.
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/playment-prelabel/ids")
 _NS_BYTES = NAMESPACE.bytes
-_VARIANT = "89ab89ab89ab89ab"  # hex digit -> the digit with the RFC 4122 variant bits (10xx) set
+# hex digit -> the same digit with the RFC 4122 variant bits (10xx) set
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
 
 
 def _format(h: str) -> str:
     """40 hex digits of SHA-1 -> the uuid5 string (version 5, RFC 4122 variant)."""
-    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[int(h[16], 16)]}{h[17:20]}-{h[20:32]}"
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
 def deterministic_id(name: str) -> str:
@@ -42,3 +43,13 @@ class JobIds:
         h = self._prefix.copy()
         h.update(rest.encode())
         return _format(h.hexdigest())
+
+    def pair(self, rest: str, frame_id: str) -> tuple[str, str]:
+        """``(make(rest), make(f"{rest}/{frame_id}"))`` hashing ``rest`` once (SHA-1 streams)."""
+        if self._random:
+            return str(uuid.uuid4()), str(uuid.uuid4())
+        h = self._prefix.copy()
+        h.update(rest.encode())
+        first = _format(h.hexdigest())
+        h.update(f"/{frame_id}".encode())
+        return first, _format(h.hexdigest())

@@ -1,0 +1,515 @@
+"""Pascal VOC reader: annotation XML, detection result files, segmentation masks.
+
+Inputs (``prelabel convert PATH... --from voc``), in any mix:
+
+- a VOC root (a folder with ``Annotations/``): every ``Annotations/*.xml`` in name order, or with
+  ``--image-set NAME`` the ids of ``ImageSets/Main/NAME.txt`` (else ``Segmentation/``, ``Layout/``,
+  ``Action/``; first token per line, blank and ``#`` lines ignored; ids without an XML are counted
+  in one ``missing_annotation`` warning). Masks come from ``SegmentationObject/`` (see
+  :mod:`.voc_masks`); image headers from ``JPEGImages/``.
+- any other folder: every ``*.xml`` below it (Roboflow and Kaggle layouts with the XML next to the
+  image, split sub-folders) and every ``*_det_*.txt`` result file; or single ``.xml`` / ``.txt`` files.
+- detection result files ``<comp>_det_<set>_<class>.txt`` need ``--images`` (see :mod:`.voc_results`).
+
+Coordinates: VOC box values are 1-based inclusive pixel indices ("the top-left pixel is (1, 1)").
+The devkit rule gives the pixel-edge box ``(xmin - 1, ymin - 1, xmax, ymax)``, so a box
+``xmin=1, xmax=3`` covers pixels 1..3, i.e. edges 0..3, 3 px wide (the devkit's ``xmax - xmin + 1``).
+``--voc-zero-based`` (files written 0-based by tools that forget the +1) gives ``(xmin, ymin, xmax,
+ymax)``. Floats are kept as floats, never truncated. ``<bndbox>`` children may come in any order.
+Nothing in a file tells the two apart, but a value below 1 cannot occur in a 1-based file: such
+boxes are converted as read (the builder clamps them) and counted in one
+``voc_coordinate_below_one`` warning suggesting ``--voc-zero-based``.
+
+Frames: one still sequence per annotation file, named after the XML's path relative to the input
+folder (or ``Annotations/``) without ``.xml``; ``Frame.id`` = the XML's stem (the VOC image id);
+``Frame.file_name`` = ``<filename>`` (else ``<id>.jpg``). Image size: ``<size>`` when both values
+are positive numbers; else the header of the image (``JPEGImages/``, the XML's folder, ``--images``
+folders; found by ``<filename>`` or id; Pillow reads the header only), else the size of the
+SegmentationObject/Class PNG; else every object of the file is skipped as ``image_size_unknown``,
+and a file without objects is left out with an ``image_size_unknown`` warning (a frame needs a size).
+
+Records: every ``<object>`` and every ``<part>`` is one record.
+
+- label ``<name>`` (stripped); none -> ``missing_label``. With a label set (and no label map, which
+  the select stage applies first) a label outside it -> ``unknown_label``.
+- ``truncated``, ``occluded``, ``difficult``: present -> "Yes" (``1``, also ``true``/``yes``) or "No"
+  (anything else, as the devkit reads them); absent -> not emitted (the file says nothing, and an
+  invented "No" would pre-fill the annotator's answer).
+- ``pose``: its text, except ``Unspecified`` and empty (the devkit's "no view"), which are omitted.
+- ``<actions><jumping>1</jumping>...`` -> one attribute per action, "Yes"/"No".
+- ``<attributes><attribute><name>N</name><value>V</value>`` (CVAT's VOC export) -> attribute N = V,
+  with ``true``/``false`` as "Yes"/"No" (A10).
+- ``<score>`` or ``<confidence>`` (written by some detectors) -> ``SceneObject.confidence``.
+- ``<part>`` (person layout: head, hand, foot): its own box, labelled by the part's name, attribute
+  ``parent`` = the parent's label and 1-based object number, e.g. ``"person #2"``; parsed with the
+  object rules and kept even when its parent object is skipped.
+- skips: ``bbox_missing``, ``bbox_missing_value``, ``bad_number``, ``bbox_inverted`` (xmin > xmax or
+  ymin > ymax), ``bbox_non_positive``, ``bbox_outside_image`` (no overlap with the image; a box
+  partly outside is kept and clamped by the builder), located ``file:line:col <object k>``.
+
+Masks (VOC root only): instance k of ``SegmentationObject/<id>.png`` becomes the geometry of the
+k-th ``<object>``, its box kept as an alternate; see :mod:`.voc_masks`.
+
+Parsing: :func:`.voc_common.parse_xml` (C ElementTree for files without a DTD, the hardened
+defusedxml parser otherwise; same refusals and messages). Skip locations get their line and column
+from a second, light pass over the file, made only when a file has a skipped record.
+
+Structural errors stop the run: unreadable or malformed XML (line and column), a DTD declaring
+entities or external references (hardened parsing), a root element other than ``<annotation>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Collection, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, Report, UsageError
+from ..model import Box, Frame, Scene, SceneObject, Sequence
+from .voc_common import (
+    ImageIndex,
+    Skip,
+    box_values,
+    edge_box,
+    element_positions,
+    flag,
+    image_header_size,
+    is_voc_root,
+    label_check,
+    parse_size,
+    parse_xml,
+    read_bytes,
+    unknown_label,
+    voc_root_of,
+)
+from .voc_masks import MaskReader
+from .voc_results import ImageCatalog, ResultReader, result_label
+
+_FLAGS = frozenset({"truncated", "occluded", "difficult"})
+_FLAG_VALUES = {"0": "No", "1": "Yes"}
+_INF = float("inf")
+_IMAGE_SET_DIRS = ("Main", "Segmentation", "Layout", "Action")
+
+#: one annotation file to read: (path, sequence name, VOC root or None)
+XmlItem = tuple[str, str, "Path | None"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Discovery
+# ---------------------------------------------------------------------------------------------
+
+
+def _walk(folder: Path, suffix: str) -> list[str]:
+    """Files below ``folder`` ending with ``suffix``, as paths in sorted (path) order."""
+    out: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        out.extend(os.path.join(dirpath, n) for n in sorted(filenames) if n.lower().endswith(suffix))
+    return out
+
+
+def _image_set_ids(root: Path, name: str) -> list[str]:
+    for sub in _IMAGE_SET_DIRS:
+        path = root / "ImageSets" / sub / f"{name}.txt"
+        if path.is_file():
+            ids = []
+            for line in path.read_text(encoding="utf-8-sig", errors="replace").splitlines():
+                fields = line.split()
+                if fields and not fields[0].startswith("#"):
+                    ids.append(fields[0])
+            return ids
+    known = sorted({p.stem for sub in _IMAGE_SET_DIRS for p in (root / "ImageSets" / sub).glob("*.txt")})
+    raise UsageError(
+        f"--image-set {name}: no ImageSets/{{Main,Segmentation,Layout,Action}}/{name}.txt in {root}"
+        + (f"; known sets: {', '.join(known[:20])}" if known else "")
+    )
+
+
+def _root_items(root: Path, image_set: str | None, report: Report) -> list[XmlItem]:
+    ann = root / "Annotations"
+    if image_set is None:
+        names = sorted(n for n in os.listdir(ann) if n.lower().endswith(".xml"))
+        return [(os.path.join(ann, n), n[:-4], root) for n in names]
+    items: list[XmlItem] = []
+    missing: list[str] = []
+    for image_id in _image_set_ids(root, image_set):
+        path = ann / f"{image_id}.xml"
+        if path.is_file():
+            items.append((str(path), image_id, root))
+        else:
+            missing.append(image_id)
+    if missing:
+        report.warn(
+            "missing_annotation",
+            f"{len(missing)} id(s) of image set {image_set!r} have no annotation XML "
+            f"(e.g. {', '.join(missing[:5])}); nothing to convert for them",
+            str(root / "ImageSets"),
+            len(missing),
+        )
+    return items
+
+
+def _folder_items(folder: Path, found: list[str]) -> list[XmlItem]:
+    """Items for XML files found below a folder: named by their path relative to it."""
+    prefix = os.path.join(str(folder), "")
+    items: list[XmlItem] = []
+    for f in found:
+        rel = f[len(prefix) :] if f.startswith(prefix) else os.path.relpath(f, folder)
+        parent = os.path.dirname(f)
+        root = Path(parent).parent if os.path.basename(parent) == "Annotations" else None
+        items.append((f, rel[:-4].replace(os.sep, "/"), root))
+    return items
+
+
+def discover(inputs: list[Path], image_set: str | None, report: Report) -> tuple[list[XmlItem], list[Path]]:
+    """Annotation files and result files named by ``inputs``, in input order."""
+    xmls: list[XmlItem] = []
+    results: list[Path] = []
+    for p in inputs:
+        if not p.exists():
+            raise UsageError(f"input {p} does not exist")
+        if is_voc_root(p):
+            xmls += _root_items(p, image_set, report)
+            continue
+        if p.is_dir():
+            found = _walk(p, ".xml")
+            if found and image_set is not None:
+                raise UsageError(f"--image-set selects ids of a VOC root (with Annotations/); {p} is not one")
+            xmls += _folder_items(p, found)
+            det = [Path(f) for f in _walk(p, ".txt") if "_det_" in os.path.basename(f)]
+            results += det
+            if not found and not det:
+                raise InputError(
+                    "no VOC annotation (*.xml) or detection result (*_det_*.txt) files in this folder", str(p)
+                )
+        elif p.suffix.lower() == ".xml":
+            if image_set is not None:
+                raise UsageError(f"--image-set selects ids of a VOC root (with Annotations/); {p} is a file")
+            xmls.append((str(p), p.stem, voc_root_of(p)))
+        elif p.suffix.lower() == ".txt":
+            results.append(p)
+        else:
+            raise UsageError(
+                f"{p}: not a VOC input (expected a folder, .xml annotations or *_det_*.txt results)"
+            )
+    return xmls, results
+
+
+# ---------------------------------------------------------------------------------------------
+# Annotation files
+# ---------------------------------------------------------------------------------------------
+
+
+class _AnnotationReader:
+    def __init__(self, options: Mapping[str, Any], report: Report, labels: dict[str, None]) -> None:
+        self.offset = 0.0 if options.get("voc_zero_based") else 1.0
+        self.labels_ok: Collection[str] | None = label_check(options)
+        self.report = report
+        self.labels = labels
+        self.image_index = ImageIndex()
+        self.image_dirs = [
+            Path(p) / "JPEGImages" if is_voc_root(Path(p)) else Path(p)
+            for p in options.get("images") or ()
+            if Path(p).is_dir()
+        ]
+        self.masks: dict[Path, MaskReader | None] = {}
+        self.below_one = 0
+        self.below_one_first = ""
+
+    # -- one file ------------------------------------------------------------------------------
+
+    def read(self, path: str, name: str, root: Path | None) -> Frame | None:
+        data = read_bytes(path)
+        ann = parse_xml(path, data)
+        if ann.tag != "annotation":
+            raise InputError(
+                f"not a Pascal VOC annotation: the root element is <{ann.tag}>, expected <annotation>", path
+            )
+        stem = name.rpartition("/")[2]
+        filename = (ann.findtext("filename") or "").strip()
+        size = parse_size(ann.find("size")) or self._size_from_files(Path(path), root, filename, stem)
+        objs = ann.findall("object")
+        if size is None:
+            self._no_size(path, data, objs)
+            return None
+        width, height = size
+        objects: list[SceneObject] = []
+        by_index: list[SceneObject | None] = []
+        records = len(objs)
+        positions: list[tuple[int, int, list[tuple[int, int]]]] | None = None
+        parts: list[ET.Element] = []
+        make = self._object
+        for k, obj in enumerate(objs, 1):
+            try:
+                so = make(obj, k, path, width, height, parts)
+                objects.append(so)
+                by_index.append(so)
+            except Skip as s:
+                positions = positions if positions is not None else element_positions(data)
+                self.report.skip(s.code, s.message, _where(path, positions, k))
+                by_index.append(None)
+            if parts:
+                records += len(parts)
+                parent = _parent_name(obj, k)
+                for j, part in enumerate(parts, 1):
+                    try:
+                        objects.append(self._part(part, k, j, parent, path, width, height))
+                    except Skip as s:
+                        positions = positions if positions is not None else element_positions(data)
+                        self.report.skip(s.code, s.message, _where(path, positions, k, j))
+                parts.clear()
+        self.report.records_read += records
+        self.report.objects_read += len(objects)
+        frame = Frame(stem, filename or f"{stem}.jpg", width, height, 0, objects, path)
+        if root is not None:
+            masks = self._masks(root)
+            if masks is not None and masks.has_masks(stem):
+                masks.apply(stem, frame, by_index, self.labels)  # counts the instances it adds
+        labels = self.labels
+        for o in objects:
+            if o.label not in labels:
+                labels[o.label] = None
+        return frame
+
+    def _object(
+        self, obj: ET.Element, k: int, path: str, width: float, height: float, parts: list[ET.Element]
+    ) -> SceneObject:
+        label = None
+        attrs: dict[str, str | list[str]] = {}
+        bndbox = None
+        confidence = None
+        for c in obj:
+            t = c.tag
+            if t == "bndbox":
+                bndbox = c
+            elif t == "name":
+                label = c.text
+            elif t == "pose":
+                pose = (c.text or "").strip()
+                if pose and pose != "Unspecified":
+                    attrs["pose"] = pose
+            elif t in _FLAGS:
+                v = c.text
+                attrs[t] = _FLAG_VALUES.get(v) or flag(v)  # type: ignore[arg-type]
+            elif t == "part":
+                parts.append(c)
+            elif t == "actions":
+                for a in c:
+                    attrs[a.tag] = flag(a.text)
+            elif t == "attributes":
+                self._cvat_attributes(c, attrs, path)
+            elif t == "score" or t == "confidence":
+                confidence = _confidence(c)
+        label = label.strip() if label else None
+        if not label:
+            raise Skip("missing_label", f"object {k} has no <name>")
+        if self.labels_ok is not None and label not in self.labels_ok:
+            raise unknown_label(label)
+        if bndbox is None:
+            raise Skip("bbox_missing", f"object {k} has no <bndbox>")
+        f = bndbox.findtext
+        try:
+            xmin, ymin, xmax, ymax = float(f("xmin")), float(f("ymin")), float(f("xmax")), float(f("ymax"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            xmin, ymin, xmax, ymax = box_values(bndbox, f"object {k}")  # raises the precise Skip
+        offset = self.offset
+        x1 = xmin - offset
+        y1 = ymin - offset
+        # fast path of edge_box (same rules; NaN fails every comparison and goes to edge_box)
+        if (
+            xmin <= xmax
+            and ymin <= ymax
+            and -_INF < x1 < xmax < _INF
+            and -_INF < y1 < ymax < _INF
+            and (xmax > 0 and ymax > 0 and x1 < width and y1 < height)
+        ):
+            box = Box(x1, y1, xmax, ymax)
+        else:
+            box = edge_box(xmin, ymin, xmax, ymax, offset, width, height)
+        if offset and (xmin < 1 or ymin < 1):
+            self._below_one(f"{path} <object {k}>")
+        return SceneObject(label, box, confidence, attrs or None, None, f"{path} <object {k}>")
+
+    def _part(
+        self, part: ET.Element, k: int, j: int, parent: str, path: str, width: float, height: float
+    ) -> SceneObject:
+        label = (part.findtext("name") or "").strip()
+        what = f"part {j} of object {k}"
+        if not label:
+            raise Skip("missing_label", f"{what} has no <name>")
+        if self.labels_ok is not None and label not in self.labels_ok:
+            raise unknown_label(label)
+        xmin, ymin, xmax, ymax = box_values(part.find("bndbox"), what)
+        box = edge_box(xmin, ymin, xmax, ymax, self.offset, width, height)
+        if (xmin < 1 or ymin < 1) and self.offset:
+            self._below_one(f"{path} <object {k}> <part {j}>")
+        return SceneObject(label, box, None, {"parent": parent}, None, f"{path} <object {k}> <part {j}>")
+
+    def _cvat_attributes(self, elem: ET.Element, attrs: dict[str, str | list[str]], path: str) -> None:
+        for a in elem:
+            name = (a.findtext("name") or "").strip()
+            if not name:
+                self.report.warn("attribute_without_name", "an <attribute> without <name> was ignored", path)
+                continue
+            value = (a.findtext("value") or "").strip()
+            low = value.lower()
+            attrs[name] = "Yes" if low == "true" else "No" if low == "false" else value
+
+    def _below_one(self, where: str) -> None:
+        """Counts boxes with xmin or ymin < 1: impossible under the 1-based rule (hint for 0-based files)."""
+        if not self.below_one:
+            self.below_one_first = where
+        self.below_one += 1
+
+    def finish(self) -> None:
+        if self.below_one:
+            self.report.warn(
+                "voc_coordinate_below_one",
+                f"{self.below_one} box(es) have xmin or ymin below 1, impossible under the devkit's 1-based "
+                "rule (the first is here): if the files were written 0-based, convert with --voc-zero-based",
+                self.below_one_first,
+                self.below_one,
+            )
+
+    # -- sizes ---------------------------------------------------------------------------------
+
+    def _size_from_files(
+        self, p: Path, root: Path | None, filename: str, stem: str
+    ) -> tuple[float, float] | None:
+        folders = ([root / "JPEGImages"] if root is not None else []) + [p.parent, *self.image_dirs]
+        img = self.image_index.find(folders, (filename, stem))
+        size = image_header_size(img) if img is not None else None
+        if size is None and root is not None:
+            for sub in ("SegmentationObject", "SegmentationClass"):
+                png = root / sub / f"{stem}.png"
+                size = image_header_size(png) if png.is_file() else None
+                if size is not None:
+                    break
+        return (float(size[0]), float(size[1])) if size is not None else None
+
+    def _no_size(self, path: str, data: bytes, objs: list[ET.Element]) -> None:
+        why = "image size unknown: no usable <size> in the annotation and no image found to read it from"
+        if not objs:
+            self.report.warn("image_size_unknown", f"{why}; the image has no objects and is left out", path)
+            return
+        positions = element_positions(data)
+        for k, obj in enumerate(objs, 1):
+            self.report.records_read += 1
+            self.report.skip("image_size_unknown", why, _where(path, positions, k))
+            for j, _part in enumerate(obj.findall("part"), 1):
+                self.report.records_read += 1
+                self.report.skip("image_size_unknown", why, _where(path, positions, k, j))
+
+    def _masks(self, root: Path) -> MaskReader | None:
+        if root not in self.masks:
+            reader = MaskReader(root, self.report, self.labels_ok)
+            self.masks[root] = reader if (reader.objects or reader.classes) else None
+        return self.masks[root]
+
+
+def _confidence(elem: ET.Element) -> float:
+    raw = (elem.text or "").strip()
+    try:
+        v = float(raw)
+    except ValueError:
+        raise Skip("bad_number", f"<{elem.tag}> {raw!r} is not a number") from None
+    if v - v != 0:
+        raise Skip("bad_number", f"<{elem.tag}> {raw!r} is not finite")
+    return v
+
+
+def _parent_name(obj: ET.Element, k: int) -> str:
+    label = (obj.findtext("name") or "").strip() or "object"
+    return f"{label} #{k}"
+
+
+def _where(path: str, positions: list[tuple[int, int, list[tuple[int, int]]]], k: int, j: int = 0) -> str:
+    """``file:line:col <object k>`` (or ``<part j>`` of it) for a skipped record."""
+    if k <= len(positions):
+        line, col, parts = positions[k - 1]
+        if j and j <= len(parts):
+            pl, pc = parts[j - 1]
+            return f"{path}:{pl}:{pc} <object {k}> <part {j}>"
+        if not j:
+            return f"{path}:{line}:{col} <object {k}>"
+    return f"{path} <object {k}>" + (f" <part {j}>" if j else "")
+
+
+# ---------------------------------------------------------------------------------------------
+# The reader
+# ---------------------------------------------------------------------------------------------
+
+
+class VocReader:
+    name = "voc"
+    summary = "Pascal VOC: annotation XML (devkit 1-based boxes), detection result files, segmentation PNGs"
+    variants = (
+        "VOC root: Annotations/*.xml, or with --image-set NAME the ids of ImageSets/Main/NAME.txt",
+        "folder of *.xml, XML next to the images (Roboflow, Kaggle, LabelImg), split sub-folders",
+        "boxes 1-based inclusive (devkit: edges xmin-1, ymin-1, xmax, ymax); --voc-zero-based: 0-based files",
+        "<size> or the image header (JPEGImages/, XML folder, --images); floats kept",
+        "truncated/occluded/difficult/pose, <actions>, CVAT <attributes> -> attributes; <part> -> own box",
+        "SegmentationObject/<id>.png (+ SegmentationClass): instance k -> polygon of the k-th <object>",
+        "detection results <comp>_det_<set>_<class>.txt (1-based, with scores); sizes from --images",
+    )
+
+    def add_arguments(self, group: argparse._ArgumentGroup) -> None:
+        group.add_argument(
+            "--voc-zero-based",
+            action="store_true",
+            help="VOC boxes are 0-based (edges xmin, ymin, xmax, ymax) instead of the devkit's 1-based rule",
+        )
+        group.add_argument(
+            "--image-set",
+            metavar="NAME",
+            help="VOC root: only the ids of ImageSets/Main/NAME.txt; result files: the <set> in the name",
+        )
+        group.add_argument(
+            "--label",
+            metavar="NAME",
+            help="VOC result files: the class, for files not named <comp>_det_<set>_<class>.txt",
+        )
+
+    def read(self, inputs: list[Path], options: Mapping[str, Any], report: Report) -> Scene:
+        image_set = options.get("image_set")
+        xmls, results = discover([Path(p) for p in inputs], image_set, report)
+        labels: dict[str, None] = {}
+        sequences: list[Sequence] = []
+        frames: dict[str, Frame] = {}
+        ann = _AnnotationReader(options, report, labels)
+        for path, name, root in xmls:
+            frame = ann.read(path, name, root)
+            if frame is not None:
+                sequences.append(Sequence(name, [frame], is_video=False))
+                frames.setdefault(frame.id, frame)
+        ann.finish()
+        if results:
+            self._results(results, options, report, ann, frames, sequences, labels)
+        return Scene(sequences, list(labels), "voc")
+
+    def _results(
+        self,
+        files: list[Path],
+        options: Mapping[str, Any],
+        report: Report,
+        ann: _AnnotationReader,
+        frames: dict[str, Frame],
+        sequences: list[Sequence],
+        labels: dict[str, None],
+    ) -> None:
+        images = options.get("images")
+        if not images:
+            raise UsageError(
+                "VOC detection result files need --images (a VOC root, an annotation folder or an image "
+                "folder) for the image sizes"
+            )
+        catalog = ImageCatalog(Path(p) for p in images)
+        reader = ResultReader(catalog, ann.offset, ann.labels_ok, report, frames, sequences, labels)
+        for path in files:
+            reader.read(path, result_label(path, options.get("image_set"), options.get("label")))
+
+
+READER = VocReader()

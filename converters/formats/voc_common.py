@@ -1,0 +1,340 @@
+"""Pascal VOC helpers shared by the annotation, result-file and mask readers.
+
+- :func:`parse_xml`: a fast, still hardened parse of one small VOC XML file. Files without a
+  DTD in an ASCII-compatible encoding go to the C ElementTree parser (about 2.5x faster than the
+  defusedxml path: no DTD means no entity declarations, so no entity expansion and no external
+  entity is possible); anything else (a ``<!DOCTYPE``, UTF-16/32, another declared encoding) and
+  every parse error go through :func:`converters.formats.xmlsafe.parse`, so the refusals and the
+  "malformed XML ... (line L, column C)" messages are exactly the hardened parser's.
+- :func:`read_header`: ``<filename>`` and ``<size>`` only, parsing no further than needed.
+- :func:`edge_box`: the devkit coordinate rule and the record-level box checks.
+- :class:`ImageIndex` and :func:`image_header_size`: image sizes from image headers.
+
+Measured on 20-object files (2.6 KB): C ElementTree parse about 4.2-4.8 us per object, defusedxml
+about 12-14 us, pyexpat with Python handlers (even minimal ones) about 6.5 us.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pyexpat
+import re
+import warnings
+import xml.etree.ElementTree as ET
+from collections.abc import Collection, Iterable, Mapping
+from pathlib import Path
+from typing import Any, cast
+
+from PIL import Image, UnidentifiedImageError
+
+from ..errors import InputError
+from ..model import Box
+from . import xmlsafe
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".JPG", ".JPEG", ".PNG")
+_SAFE_ENCODINGS = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"})
+_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_FLAG_TRUE = frozenset({"1", "true", "yes"})
+
+
+class Skip(Exception):
+    """A record-level problem: the record is reported with ``code`` and skipped."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# ---------------------------------------------------------------------------------------------
+# XML
+# ---------------------------------------------------------------------------------------------
+
+
+def _needs_hardened_parser(data: bytes) -> bool:
+    """True when the fast path cannot rule out a DTD (and so entities) by a byte search."""
+    if b"<!DOCTYPE" in data or data[:2] in (b"\xfe\xff", b"\xff\xfe") or b"\x00" in data[:4]:
+        return True
+    head = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if head.startswith(b"<?xml"):
+        decl = head[: head.find(b"?>")]
+        m = _ENCODING.search(decl)
+        if m is not None and m.group(1).decode("ascii").lower() not in _SAFE_ENCODINGS:
+            return True
+    return False
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The file's bytes (os.open/os.read: half the cost of open().read() on small files)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            chunks = []
+            while True:
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", str(path)) from None
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def parse_xml(path: str | Path, data: bytes) -> ET.Element:
+    """Root element of ``data`` (the bytes of ``path``), parsed safely; errors as InputError."""
+    if _needs_hardened_parser(data):
+        return xmlsafe.parse(Path(path))
+    parser = ET.XMLParser()
+    try:
+        parser.feed(data)
+        return parser.close()
+    except ET.ParseError:
+        pass
+    xmlsafe.parse(Path(path))  # raises the hardened parser's InputError with line and column
+    raise InputError("malformed XML", str(path))  # the file changed between the two reads
+
+
+def read_header(path: str | Path) -> tuple[str | None, tuple[float, float] | None]:
+    """``<filename>`` text and ``<size>`` of an annotation file, parsing only as far as needed.
+
+    Used for the image sizes of result files: the file is parsed incrementally (same safety rules
+    as :func:`parse_xml`) and parsing stops once both top-level elements have been seen.
+    """
+    data = read_bytes(path)
+    if _needs_hardened_parser(data):
+        root = xmlsafe.parse(Path(path))
+        return text(root.find("filename")), parse_size(root.find("size"))
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(("start", "end"))
+    depth = 0
+    filename: str | None = None
+    size: ET.Element | None = None
+    try:
+        for i in range(0, len(data), 512):
+            parser.feed(data[i : i + 512])
+            for ev in parser.read_events():
+                event, elem = cast("tuple[str, ET.Element]", ev)
+                if event == "start":
+                    depth += 1
+                    continue
+                if depth == 2 and elem.tag == "filename" and filename is None:
+                    filename = text(elem)
+                elif depth == 2 and elem.tag == "size" and size is None:
+                    size = elem
+                depth -= 1
+                if filename is not None and size is not None:
+                    return filename, parse_size(size)
+        parser.close()
+    except ET.ParseError:
+        parse_xml(path, data)  # raises the hardened parser's message
+        raise InputError("malformed XML", str(path)) from None
+    return filename, parse_size(size)
+
+
+def _refuse(*_args: Any) -> None:
+    raise ValueError("DTD")
+
+
+def element_positions(data: bytes) -> list[tuple[int, int, list[tuple[int, int]]]]:
+    """(line, column) of every top-level ``<object>`` and of its ``<part>`` children, in order.
+
+    Only called when a record is reported, so the fast parse does not pay for line numbers.
+    """
+    out: list[tuple[int, int, list[tuple[int, int]]]] = []
+    depth = 0
+    p = pyexpat.ParserCreate()
+
+    def start(name: str, _attrs: Any) -> None:
+        nonlocal depth
+        depth += 1
+        if depth == 2 and name == "object":
+            out.append((p.CurrentLineNumber, p.CurrentColumnNumber, []))
+        elif depth == 3 and name == "part" and out:
+            out[-1][2].append((p.CurrentLineNumber, p.CurrentColumnNumber))
+
+    def end(_name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    p.StartElementHandler = start
+    p.EndElementHandler = end
+    p.EntityDeclHandler = _refuse
+    p.ExternalEntityRefHandler = _refuse  # type: ignore[assignment]
+    with contextlib.suppress(pyexpat.ExpatError, ValueError):
+        p.Parse(data, True)
+    return out
+
+
+def text(elem: ET.Element | None) -> str | None:
+    """Stripped text of ``elem``; None when the element is absent."""
+    if elem is None:
+        return None
+    t = elem.text
+    return t.strip() if t else ""
+
+
+def flag(value: str | None) -> str:
+    """A VOC 0/1 flag as a Playment value (A10): ``1`` (also true/yes) -> Yes, anything else -> No."""
+    return "Yes" if value is not None and value.strip().lower() in _FLAG_TRUE else "No"
+
+
+# ---------------------------------------------------------------------------------------------
+# Boxes
+# ---------------------------------------------------------------------------------------------
+
+_BOX_KEYS = ("xmin", "ymin", "xmax", "ymax")
+
+
+def box_values(bndbox: ET.Element | None, what: str = "object") -> tuple[float, float, float, float]:
+    """The four numbers of a ``<bndbox>`` (children in any order); Skip when missing or not numeric."""
+    if bndbox is None:
+        raise Skip("bbox_missing", f"{what} has no <bndbox>")
+    xmin = bndbox.findtext("xmin")
+    ymin = bndbox.findtext("ymin")
+    xmax = bndbox.findtext("xmax")
+    ymax = bndbox.findtext("ymax")
+    try:
+        return float(xmin), float(ymin), float(xmax), float(ymax)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        pass
+    values = (xmin, ymin, xmax, ymax)
+    for key, v in zip(_BOX_KEYS, values, strict=True):
+        if v is None or not v.strip():
+            raise Skip("bbox_missing_value", f"{what}'s <bndbox> has no <{key}> value")
+    bad = [
+        f"<{k}> {(v or '').strip()!r}" for k, v in zip(_BOX_KEYS, values, strict=True) if not _is_number(v)
+    ]
+    raise Skip("bad_number", f"{what}'s <bndbox> has a value that is not a number: {', '.join(bad)}")
+
+
+def _is_number(v: str | None) -> bool:
+    try:
+        float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def edge_box(
+    xmin: float, ymin: float, xmax: float, ymax: float, offset: float, width: float, height: float
+) -> Box:
+    """Pixel-edge box from VOC values: (xmin - offset, ymin - offset, xmax, ymax).
+
+    ``offset`` is 1 for the devkit's 1-based inclusive pixel indices and 0 for files written
+    0-based. Skips: non-finite values, xmin > xmax or ymin > ymax (``bbox_inverted``), no area left
+    (``bbox_non_positive``), and a box with no overlap with the W x H image (``bbox_outside_image``).
+    A box partly outside is kept; the builder clamps it and counts the clamped points.
+    """
+    s = xmin + ymin + xmax + ymax
+    if s - s != 0:
+        raise Skip("bad_number", f"box ({xmin:g}, {ymin:g}, {xmax:g}, {ymax:g}) has a non-finite value")
+    if xmin > xmax or ymin > ymax:
+        raise Skip(
+            "bbox_inverted",
+            f"box has xmin > xmax or ymin > ymax (xmin {xmin:g} ymin {ymin:g} xmax {xmax:g} ymax {ymax:g})",
+        )
+    x1 = xmin - offset
+    y1 = ymin - offset
+    if xmax <= x1 or ymax <= y1:
+        raise Skip(
+            "bbox_non_positive",
+            f"box ({xmin:g}, {ymin:g}, {xmax:g}, {ymax:g}) has no area (0-based coordinates, min == max)",
+        )
+    if xmax <= 0 or ymax <= 0 or x1 >= width or y1 >= height:
+        raise Skip(
+            "bbox_outside_image",
+            f"box ({xmin:g}, {ymin:g}, {xmax:g}, {ymax:g}) lies entirely outside the "
+            f"{width:g}x{height:g} image",
+        )
+    return Box(x1, y1, xmax, ymax)
+
+
+def label_check(options: Mapping[str, Any]) -> Collection[str] | None:
+    """The label set to check labels against in the reader, or None (no check).
+
+    When the caller also passes ``label_map`` the check is left to the select stage, which applies
+    the label map first (a renamed label is checked under its new name there).
+    """
+    label_set = options.get("label_set")
+    if not label_set or options.get("label_map"):
+        return None
+    return frozenset(label_set)
+
+
+def unknown_label(label: str) -> Skip:
+    return Skip(
+        "unknown_label", f"label {label!r} is not in the project's label set (map it with --label-map)"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Layout and image sizes
+# ---------------------------------------------------------------------------------------------
+
+
+def voc_root_of(xml_path: Path) -> Path | None:
+    """The VOC root of an annotation file in ``<root>/Annotations/``, else None."""
+    parent = xml_path.parent
+    return parent.parent if parent.name == "Annotations" else None
+
+
+def is_voc_root(path: Path) -> bool:
+    return path.is_dir() and (path / "Annotations").is_dir()
+
+
+def image_header_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) from an image header (Pillow opens lazily: nothing is decoded)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                w, h = im.size
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError, ValueError):
+        return None
+    return (w, h) if w > 0 and h > 0 else None
+
+
+class ImageIndex:
+    """Image files by stem, built lazily per folder (one listing per folder, never per file)."""
+
+    def __init__(self) -> None:
+        self._folders: dict[Path, dict[str, Path]] = {}
+
+    def _listing(self, folder: Path) -> dict[str, Path]:
+        found = self._folders.get(folder)
+        if found is None:
+            found = {}
+            if folder.is_dir():
+                for p in sorted(folder.iterdir()):
+                    if p.suffix in IMAGE_EXTENSIONS or p.suffix.lower() in IMAGE_EXTENSIONS:
+                        found.setdefault(p.stem, p)
+                        found.setdefault(p.name, p)
+            self._folders[folder] = found
+        return found
+
+    def find(self, folders: Iterable[Path], names: Iterable[str]) -> Path | None:
+        """The first image in ``folders`` whose file name or stem is one of ``names``."""
+        names = [n for n in names if n]
+        for folder in folders:
+            listing = self._listing(folder)
+            for n in names:
+                p = listing.get(n)
+                if p is not None:
+                    return p
+        return None
+
+
+def parse_size(size: ET.Element | None) -> tuple[float, float] | None:
+    """(width, height) from ``<size>`` when both are positive finite numbers, else None."""
+    if size is None:
+        return None
+    try:
+        w = float(size.findtext("width") or "")
+        h = float(size.findtext("height") or "")
+    except ValueError:
+        return None
+    if 0 < w < float("inf") and 0 < h < float("inf"):
+        return (w, h)
+    return None
