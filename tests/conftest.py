@@ -9,7 +9,21 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
-REAL_WORLD = Path(os.environ.get("PRELABEL_REAL_WORLD", REPO.parent / "shared" / "real-world"))
+
+
+def _find_real_world() -> Path:
+    """$PRELABEL_REAL_WORLD, else ``shared/real-world`` beside the checkout or one of its parents
+    (CI keeps the shared folder next to the project), else /work/shared/real-world."""
+    if os.environ.get("PRELABEL_REAL_WORLD"):
+        return Path(os.environ["PRELABEL_REAL_WORLD"])
+    for parent in REPO.parents:
+        candidate = parent / "shared" / "real-world"
+        if candidate.is_dir():
+            return candidate
+    return Path("/work/shared/real-world")
+
+
+REAL_WORLD = _find_real_world()
 
 
 @pytest.fixture
