@@ -178,7 +178,10 @@ class Frame:
 
     @property
     def stem(self) -> str:
-        return PurePosixPath(self.file_name.replace("\\", "/")).stem
+        """The file name without folders and without its last extension (``a/b.tar.gz`` -> ``b.tar``)."""
+        name = self.file_name.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+        dot = name.rfind(".")
+        return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 @dataclass(slots=True)

@@ -72,3 +72,16 @@ def test_scene_from_frames_video_and_stills() -> None:
     stills = scene_from_frames(frames)
     assert [s.name for s in stills.sequences] == ["d/0", "d/1", "d/2"]
     assert not any(s.is_video for s in stills.sequences)
+
+
+@pytest.mark.parametrize(
+    ("file_name", "stem"),
+    [("a/b.tar.gz", "b.tar"), ("x.jpg", "x"), (".hidden", ".hidden"), ("noext", "noext"),
+     ("a\\b.png", "b"), ("a.b/c", "c"), ("name.", "name."), ("dir/", "dir")],
+)
+def test_frame_stem_matches_pathlib(file_name: str, stem: str) -> None:
+    from pathlib import PurePosixPath
+
+    from converters import Frame
+
+    assert Frame("1", file_name, 1, 1).stem == stem == PurePosixPath(file_name.replace("\\", "/")).stem

@@ -116,44 +116,49 @@ class PayloadBuilder:
             w = frame.width
             h = frame.height
             for label, geom, attrs, key, source in items(frame):
-                if type(geom) is Box and geom.x1 >= 0.0 and geom.y1 >= 0.0 and geom.x2 <= w and geom.y2 <= h \
-                        and geom.x1 < geom.x2 and geom.y1 < geom.y2:
-                    # fast path: a box inside the frame (nothing to clamp or skip)
-                    ptype = "rectangle"
-                    x1 = geom.x1 / w
-                    y1 = geom.y1 / h
-                    x2 = geom.x2 / w
-                    y2 = geom.y2 / h
-                    body: go.GeometryOut = {"coordinates": [
-                        {"x": x1, "y": y1}, {"x": x2, "y": y1}, {"x": x2, "y": y2}, {"x": x1, "y": y2}]}
-                else:
+                body: go.GeometryOut | None = None
+                if type(geom) is Box:
+                    x1 = geom.x1
+                    y1 = geom.y1
+                    x2 = geom.x2
+                    y2 = geom.y2
+                    if 0.0 <= x1 < x2 <= w and 0.0 <= y1 < y2 <= h:
+                        # fast path: a box inside the frame (nothing to clamp or skip)
+                        ptype = "rectangle"
+                        x1 /= w
+                        y1 /= h
+                        x2 /= w
+                        y2 /= h
+                        body = {"coordinates": [
+                            {"x": x1, "y": y1}, {"x": x2, "y": y1}, {"x": x2, "y": y2}, {"x": x1, "y": y2}]}
+                if body is None:
                     built = geometry(geom, w, h, label, source)
                     if built is None:
                         continue
                     ptype, body = built
                 rest = f"{key}/{ptype}/{label}"
-                tracker: dict[str, Any]
-                if key.startswith(UNTRACKED):
+                if key.startswith(UNTRACKED):  # a one-frame tracker
                     tracker_id, object_id = pair(rest, fid)
-                    tracker = {"_id": tracker_id, "type": ptype, "label": label, "frames": {}}
+                    trackers.append({"_id": tracker_id, "type": ptype, "label": label, "frames": {fid: {
+                        "_id": object_id, "type": ptype, "label": label,
+                        "attributes": attributes_out(attrs, "editable") if attrs else {}, **body}}})
+                    counts[ptype] += 1
+                    continue
+                tkey = (key, ptype, label)
+                tracker = tracked.get(tkey)
+                if tracker is None:
+                    tracker_id, object_id = pair(rest, fid)
+                    tracker = tracked[tkey] = {"_id": tracker_id, "type": ptype, "label": label, "frames": {}}
                     trackers.append(tracker)
+                elif fid in tracker["frames"]:
+                    report.skip(
+                        "duplicate_track_frame",
+                        f"track {key[2:]} already has a {ptype} on frame {fid}; the second one is skipped",
+                        source,
+                    )
+                    continue
                 else:
-                    tkey = (key, ptype, label)
-                    found = tracked.get(tkey)
-                    if found is None:
-                        tracker_id, object_id = pair(rest, fid)
-                        tracker = tracked[tkey] = {"_id": tracker_id, "type": ptype, "label": label, "frames": {}}
-                        trackers.append(tracker)
-                    elif fid in found["frames"]:
-                        report.skip(
-                            "duplicate_track_frame",
-                            f"track {key[2:]} already has a {ptype} on frame {fid}; the second one is skipped",
-                            source,
-                        )
-                        continue
-                    else:
-                        tracker = found
-                        object_id = ids.make(f"{rest}/{fid}")
+                    object_id = ids.make(f"{rest}/{fid}")
                 tracker["frames"][fid] = {
                     "_id": object_id, "type": ptype, "label": label,
                     "attributes": attributes_out(attrs, "editable") if attrs else {}, **body,
