@@ -2,7 +2,9 @@
 
 It acts on the scene model, so every reader gets the same behaviour. For each frame it yields
 :data:`Item` tuples ``(label, geometry, attributes, track_key, source)`` where ``geometry`` is a
-single-part geometry the builder can emit and ``track_key`` groups items into trackers.
+single-part geometry the builder can emit and ``track_key`` groups items into trackers: ``"t:<track
+id>"`` (with ``:p<i>`` per part), or for an object without a track id its index in the frame (an
+int: the object is a one-frame tracker; split parts get ``"o:<frame id>:<index>:p<i>"``).
 
 - ``emit auto``: the object's primary geometry. A list of kinds emits each kind the record carries
   as its own tracker; ``rectangle`` is derived from the bounds of the primary geometry when the
@@ -25,9 +27,9 @@ from .geometry import polygon_area
 from .model import PLAYMENT_TYPE, AttributeValue, Box, Frame, Geometry, MultiPolygon, SceneObject
 from .options import ConvertOptions
 
-Item: TypeAlias = "tuple[str, Geometry, dict[str, AttributeValue] | None, str, str]"
+Item: TypeAlias = "tuple[str, Geometry, dict[str, AttributeValue] | None, str | int, str]"
 
-#: Track keys of objects without a track id start with this; each such object is its own tracker.
+#: Prefix of the track key of an object without a track id (in ids: ``o:<frame id>:<index>``).
 UNTRACKED = "o:"
 
 _EMIT_TO_KIND = {"rectangle": "rectangle", "polygon": "polygon", "line": "line",
@@ -52,7 +54,7 @@ class Selector:
     def items(self, frame: Frame) -> Iterator[Item]:
         fid = frame.id
         for i, obj in enumerate(frame.objects):
-            key = f"{UNTRACKED}{fid}:{i}" if obj.track_id is None else f"t:{obj.track_id}"
+            key: str | int = i if obj.track_id is None else f"t:{obj.track_id}"
             geom = obj.geometry
             if self.plain and type(geom) is not MultiPolygon:
                 yield (obj.label, geom, obj.attributes, key, obj.source)
@@ -63,7 +65,8 @@ class Selector:
             attrs = self._attributes(obj)
             for g in self._geometries(obj):
                 if type(g) is MultiPolygon:
-                    yield from self._parts(label, g, attrs, key, obj.source)
+                    base = f"{UNTRACKED}{fid}:{i}" if type(key) is int else str(key)
+                    yield from self._parts(label, g, attrs, base, obj.source)
                 else:
                     yield (label, g, attrs, key, obj.source)
 

@@ -34,7 +34,7 @@ def _items(objs: list[SceneObject], **kw: object) -> tuple[list[tuple[object, ..
 
 def test_plain_passthrough_keys() -> None:
     items, _ = _items([SceneObject("a", Box(0, 0, 1, 1)), SceneObject("b", Box(0, 0, 1, 1), track_id=4)])
-    assert [(i[0], i[3]) for i in items] == [("a", "o:f:0"), ("b", "t:4")]
+    assert [(i[0], i[3]) for i in items] == [("a", 0), ("b", "t:4")]  # untracked: index in the frame
 
 
 def test_label_map_rename_drop_and_per_label_threshold(tmp_path: Path) -> None:

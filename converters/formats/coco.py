@@ -266,7 +266,9 @@ class CocoReader:
         skip_crowd = bool(options.get("skip_crowd", False))
         gt_paths = [Path(p) for p in options.get("images") or []]
         builder = _SceneBuilder()
-        gt: _GroundTruth | None = None
+        # The ground truth is read before any input so that its parsed annotations (unused) are
+        # freed before a results list is parsed: peak memory is the larger of the two, not the sum.
+        gt = _GroundTruth(gt_paths, report) if gt_paths else None
         used_results = False
         ignored: list[str] = []
         for path, explicit in files:
@@ -281,8 +283,6 @@ class CocoReader:
                 continue
             if kind in ("results", "ytvis_results"):
                 used_results = True
-                if gt is None and gt_paths:
-                    gt = _GroundTruth(gt_paths, report)
                 _read_results(path, big_int_reload(path, data), kind, gt, builder, report, skip_crowd)
             else:
                 _read_dataset(path, big_int_reload(path, data), kind, builder, report, skip_crowd)
@@ -362,6 +362,7 @@ class _GroundTruth:
                 raise InputError("--images must be a COCO dataset JSON with 'images' (or 'videos')", f"{p}:$")
             for key in merged:
                 merged[key].extend(list_field(data, key, p, required=False))
+            del data
         anchor = paths[0]
         self.cats = Categories(merged, anchor, report)
         if merged["images"]:

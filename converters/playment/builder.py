@@ -108,11 +108,12 @@ class PayloadBuilder:
         ids = JobIds(reference_id, self.o.random_ids)
         pair = ids.pair
         trackers: list[dict[str, Any]] = []
-        tracked: dict[tuple[str, str, str], dict[str, Any]] = {}
+        tracked: dict[tuple[str | int, str, str], dict[str, Any]] = {}
         counts: dict[str, int] = dict.fromkeys(IMAGE_KEYS, 0)
         geometry = self._geometry
         for frame in frames:
             fid = frame.id
+            fid_tail = f"/{fid}".encode()
             w = frame.width
             h = frame.height
             for label, geom, attrs, key, source in items(frame):
@@ -136,24 +137,24 @@ class PayloadBuilder:
                     if built is None:
                         continue
                     ptype, body = built
-                rest = f"{key}/{ptype}/{label}"
-                if key.startswith(UNTRACKED):  # a one-frame tracker
-                    tracker_id, object_id = pair(rest, fid)
+                if type(key) is int:  # an object without a track id: a one-frame tracker
+                    tracker_id, object_id = pair(f"{UNTRACKED}{fid}:{key}/{ptype}/{label}", fid_tail)
                     trackers.append({"_id": tracker_id, "type": ptype, "label": label, "frames": {fid: {
                         "_id": object_id, "type": ptype, "label": label,
                         "attributes": attributes_out(attrs, "editable") if attrs else {}, **body}}})
                     counts[ptype] += 1
                     continue
+                rest = f"{key}/{ptype}/{label}"
                 tkey = (key, ptype, label)
                 tracker = tracked.get(tkey)
                 if tracker is None:
-                    tracker_id, object_id = pair(rest, fid)
+                    tracker_id, object_id = pair(rest, fid_tail)
                     tracker = tracked[tkey] = {"_id": tracker_id, "type": ptype, "label": label, "frames": {}}
                     trackers.append(tracker)
                 elif fid in tracker["frames"]:
                     report.skip(
                         "duplicate_track_frame",
-                        f"track {key[2:]} already has a {ptype} on frame {fid}; the second one is skipped",
+                        f"track {str(key)[2:]} already has a {ptype} on frame {fid}; the second one is skipped",
                         source,
                     )
                     continue
@@ -183,13 +184,15 @@ class PayloadBuilder:
         counts: dict[str, int] = dict.fromkeys(IMAGE_KEYS, 0)
         w = frame.width
         h = frame.height
+        untracked = f"{UNTRACKED}{frame.id}:"
         for n, (label, geom, attrs, key, source) in enumerate(items(frame)):
             built = self._geometry(geom, w, h, label, source)
             if built is None:
                 continue
             ptype, body = built
             lists[IMAGE_KEYS[ptype]].append({
-                "_id": make_id(f"{key}/{ptype}/{label}/{n}"), "label": label,
+                "_id": make_id(f"{untracked}{key}/{ptype}/{label}/{n}" if type(key) is int
+                               else f"{key}/{ptype}/{label}/{n}"), "label": label,
                 "attributes": attributes_out(attrs, None), "state": "editable", **body,
             })
             counts[ptype] += 1

@@ -288,12 +288,19 @@ class PayloadValidator:
         trackers = maker[self.video_key]["data"]["annotations"]
         ids: list[str] = []
         shaped: list[tuple[str, dict[str, Any], PathParts]] = []
+        append = ids.append
         for i, tracker in enumerate(trackers):
-            ids.append(tracker["_id"])
+            append(tracker["_id"])
             per_frame = tracker["frames"]
-            ids.extend([obj["_id"] for obj in per_frame.values()])
-            if not known.issuperset(per_frame):
-                issues += _unknown_frames(per_frame, known, where, (*base, i, "frames"))
+            if len(per_frame) == 1:  # the common one-frame tracker, without building lists
+                for fid, obj in per_frame.items():
+                    append(obj["_id"])
+                    if fid not in known:
+                        issues += _unknown_frames(per_frame, known, where, (*base, i, "frames"))
+            else:
+                ids.extend([obj["_id"] for obj in per_frame.values()])
+                if not known.issuperset(per_frame):
+                    issues += _unknown_frames(per_frame, known, where, (*base, i, "frames"))
             kind = tracker["type"]
             if kind == "polygon" or kind == "line":
                 shaped.extend((kind, obj, (*base, i, "frames", fid)) for fid, obj in per_frame.items())
