@@ -46,6 +46,7 @@ from .coco_files import (
     big_int_reload,
     file_kind,
     list_field,
+    load_ground_truth,
     load_json,
     read_images,
 )
@@ -357,7 +358,7 @@ class _GroundTruth:
         for p in paths:
             if not p.is_file():
                 raise UsageError(f"--images {p}: no such file (COCO results need the ground-truth JSON)")
-            data = big_int_reload(p, load_json(p))
+            data = load_ground_truth(p)
             if type(data) is not dict or ("images" not in data and "videos" not in data):
                 raise InputError("--images must be a COCO dataset JSON with 'images' (or 'videos')", f"{p}:$")
             for key in merged:

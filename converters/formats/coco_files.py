@@ -10,6 +10,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import orjson
 
 from ..errors import InputError, Report
@@ -48,6 +49,31 @@ def load_json(path: Path) -> Any:
         except json.JSONDecodeError:
             raise InputError(f"malformed JSON: {exc.msg}", f"{path}:{exc.lineno}:{exc.colno}") from None
     return data
+
+
+class _GroundTruthParts(msgspec.Struct):
+    """The parts of a dataset JSON that ``--images`` needs; msgspec skips the rest unbuilt."""
+
+    images: list[Any] | None = None
+    categories: list[Any] | None = None
+    videos: list[Any] | None = None
+
+
+def load_ground_truth(path: Path) -> Any:
+    """``images``, ``categories`` and ``videos`` of a dataset JSON, without building its (unused)
+    annotations: 1M annotations cost 0.15 s instead of 0.8 s and no memory.
+
+    Anything unusual (malformed JSON, a top level that is not an object, a field of the wrong
+    type, NaN literals, integers beyond 64 bits) falls back to :func:`load_json` on the whole file,
+    so the messages are the same as for any other input.
+    """
+    try:
+        raw = path.read_bytes()
+        parts = msgspec.json.decode(raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw, type=_GroundTruthParts)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        return big_int_reload(path, load_json(path))
+    data = {k: v for k in ("images", "categories", "videos") if (v := getattr(parts, k)) is not None}
+    return big_int_reload(path, data)
 
 
 def big_int_reload(path: Path, data: Any) -> Any:
