@@ -1,0 +1,35 @@
+"""The README's library example runs as written (with small arrays standing in for a detector)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_readme_library_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Library"):readme.index("## Formats")]
+    [code] = re.findall(r"```python\n(.*?)```", section, re.S)
+    shutil.copy(REPO / "fixtures/coco/demo/instances.json", tmp_path / "instances_val.json")
+    monkeypatch.chdir(tmp_path)
+    env = {
+        "boxes_xyxy": [np.array([[10, 20, 110, 220]]), np.array([[12, 20, 112, 220], [0, 0, 5, 5]])],
+        "scores": [np.array([0.9]), np.array([0.8, 0.4])],
+        "classes": [np.array([0]), np.array([0, 1])],
+        "tracks": [np.array([1]), np.array([1, -1])],
+    }
+    exec(compile(code, "README.md", "exec"), env)
+    assert (tmp_path / "jobs.jsonl").exists()
+    [job] = [orjson.loads(p.read_bytes()) for p in (tmp_path / "jobs").glob("*.json")]
+    trackers = job["data"]["maker_response"]["video2d"]["data"]["annotations"]
+    # track 1 spans both frames; the untracked car is its own tracker
+    assert [sorted(t["frames"]) for t in trackers] == [["0", "1"], ["1"]]
+    assert job["data"]["video_data"]["frames"][1]["src"] == "s3://bucket/clip/00001.jpg"
+    assert len(env["payloads"]) == 1
