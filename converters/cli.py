@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +26,7 @@ from .options import (
     load_label_set,
 )
 from .pipeline import convert
+from .progress import ProgressBar
 
 CORE_DESTS = {
     "command", "inputs", "fmt", "out", "emit", "multipart", "label_map", "min_score", "score_attribute",
@@ -138,24 +138,6 @@ def options_from_args(ns: argparse.Namespace) -> ConvertOptions:
     )
 
 
-class _ProgressBar:
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.last = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if done != total and now - self.last < 0.2:
-            return
-        self.last = now
-        width = 30
-        fill = width * done // max(total, 1)
-        self.stream.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{total} jobs")
-        if done == total:
-            self.stream.write("\n")
-        self.stream.flush()
-
-
 def _write_report(path: str, report: Report, error: PrelabelError | None = None) -> None:
     data = report.to_dict()
     if error is not None:
@@ -171,7 +153,7 @@ def _run_convert(ns: argparse.Namespace, stderr: TextIO) -> int:
     options = options_from_args(ns)
     reader_options = {k: v for k, v in vars(ns).items() if k not in CORE_DESTS}
     report = Report(strict=options.strict)
-    progress = _ProgressBar(stderr) if (not ns.quiet and stderr.isatty()) else None
+    progress = ProgressBar(stderr) if (not ns.quiet and stderr.isatty()) else None
     try:
         convert(ns.inputs, ns.fmt, ns.out, options=options, reader_options=reader_options,
                 report=report, progress=progress)

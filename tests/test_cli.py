@@ -147,3 +147,15 @@ def test_validate_skips_the_submit_ledger(tmp_path: Path) -> None:
     (out / "submitted.jsonl").write_text('{"kind": "job", "project_id": "p", "reference_id": "x"}\n')
     code, _, err = run("validate", str(out))
     assert code == 0 and "3 payload(s) checked, 0 problem(s)" in err
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    err = _Tty()
+    code = main(["convert", str(DEMO), "--from", "coco", "--out", str(tmp_path / "o.jsonl")], io.StringIO(), err)
+    assert code == 0
+    assert "] 3/3 jobs\n" in err.getvalue() and "[" + "#" * 30 + "]" in err.getvalue()

@@ -37,6 +37,7 @@ from typing import Any, Protocol, TextIO
 import orjson
 
 from ..errors import InputError, Issue, SchemaValidationError, UsageError
+from ..progress import ProgressBar
 from .client import (
     DEFAULT_BASE_URL,
     AuthError,
@@ -638,32 +639,6 @@ def _warn_base_url(url: str, err: TextIO) -> None:
             err.write(f"warning: {url} is plain http: the API key would travel unencrypted\n")
 
 
-class _Progress:
-    """A "done/total jobs" line on a terminal, redrawn at most 5 times a second."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.last = 0.0
-        self.open_line = False
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if done == total or now - self.last >= 0.2:
-            self.last = now
-            self.stream.write(f"\r{done}/{total} jobs")
-            self.open_line = True
-            if done == total:
-                self.end()
-            else:
-                self.stream.flush()
-
-    def end(self) -> None:
-        if self.open_line:
-            self.stream.write("\n")
-            self.stream.flush()
-            self.open_line = False
-
-
 def run(args: argparse.Namespace, stderr: TextIO | None = None) -> int:
     """Run ``prelabel submit``; 0 all there, 1 failures or invalid payloads, 2 usage/auth, 130 interrupt.
 
@@ -688,7 +663,7 @@ def run(args: argparse.Namespace, stderr: TextIO | None = None) -> int:
             args.project_id, key, base_url=args.base_url, timeout=args.timeout,
             retry=RetryPolicy(max_attempts=args.max_attempts), max_connections=max(args.concurrency, 1),
         )
-    progress = _Progress(err) if not quiet and err.isatty() else None
+    progress = ProgressBar(err) if not quiet and err.isatty() else None
     try:
         summary = submit_payloads(
             paths, client, ledger_path=ledger, concurrency=args.concurrency, batch_id=args.batch_id,
