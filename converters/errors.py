@@ -57,6 +57,16 @@ class ApiError(PrelabelError):
     """The Playment API answered with an error or could not be reached."""
 
 
+class RecordSkip(Exception):
+    """Raised inside a reader for one record that cannot be converted; the reader catches it and
+    calls ``Report.skip(code, message, location)``. Never escapes the library."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 @dataclass(slots=True, frozen=True)
 class Issue:
     """One problem found in the input or in a payload, with a stable reason code."""

@@ -38,7 +38,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, Report, UsageError
+from ..errors import InputError, RecordSkip, Report, UsageError
 from ..model import Box, Frame, Scene, SceneObject, Sequence, still_sequence_name
 from .coco_files import (
     Categories,
@@ -50,7 +50,7 @@ from .coco_files import (
     load_json,
     read_images,
 )
-from .coco_records import RecordSkip, build_object, describe, parse_bbox, parse_score
+from .coco_records import build_object, describe, parse_bbox, parse_score
 from .coco_rle import RleError, is_rle, rle_size
 from .coco_video import ImageMeta, group_sequences, read_ytvis, video_sequences
 

@@ -25,19 +25,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..errors import Report
+from ..errors import RecordSkip, Report
 from ..geometry import drop_closing_point, polygon_problem, repair_polygon
 from ..model import AttributeValue, Box, Frame, Geometry, Keypoints, MultiPolygon, Polygon, SceneObject
 from .coco_rle import RleError, is_rle, rle_size, rle_to_polygons
-
-
-class RecordSkip(Exception):
-    """The record cannot be converted; ``code`` is the report reason code."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def is_number(v: object) -> bool:

@@ -18,17 +18,13 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import RecordSkip
 from ..model import Polygon
 from .mask_trace import DEFAULT_TOLERANCE, trace_mask
 
 
-class RleError(ValueError):
+class RleError(RecordSkip, ValueError):
     """An RLE that cannot be decoded; ``code`` is the report reason code."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def is_rle(seg: object) -> bool:

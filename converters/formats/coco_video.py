@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..errors import InputError, Report
+from ..errors import InputError, RecordSkip, Report
 from ..model import Frame, Sequence
-from .coco_records import RecordSkip, build_object, describe
+from .coco_records import build_object, describe
 from .coco_rle import RleError, is_rle, rle_size
 
 #: One entry per image: (frame, video id or None, frame number or None).
