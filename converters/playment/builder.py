@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..errors import Report
-from ..model import AttributeValue, Box, Frame, Geometry
+from ..model import AttributeValue, Box, Cuboid, Frame, Geometry, Keypoints, Polygon, Polyline
 from ..options import ConvertOptions
 from ..select import UNTRACKED, Item
 from . import geometry_out as go
@@ -33,8 +33,6 @@ from .ids import JobIds
 
 IMAGE_KEYS = {"rectangle": "rectangles", "polygon": "polygons", "line": "lines",
               "landmark": "landmarks", "cuboid": "cuboids"}
-_TYPE = {"box": "rectangle", "polygon": "polygon", "polyline": "line", "keypoints": "landmark",
-         "cuboid": "cuboid"}
 
 
 def attributes_out(attrs: dict[str, AttributeValue] | None, state: str | None) -> dict[str, Any]:
@@ -58,23 +56,23 @@ class PayloadBuilder:
     ) -> tuple[str, go.GeometryOut] | None:
         """(Playment type, geometry keys), or None when nothing can be emitted (skip reported)."""
         report = self.report
-        if type(geom) is Box:
-            ptype = "rectangle"
-            result = go.rectangle(geom, w, h, report)
-        else:
-            ptype = _TYPE[geom.kind]
-            if ptype == "polygon":
-                result = go.polygon(geom, w, h, report, source)  # type: ignore[arg-type]
-            elif ptype == "line":
-                result = go.line(geom, w, h, report)  # type: ignore[arg-type]
-            elif ptype == "landmark":
-                result = go.landmark(geom, w, h, report)  # type: ignore[arg-type]
-            else:
-                result = go.cuboid(geom, w, h, report)  # type: ignore[arg-type]
-        if type(result) is str:
+        result: go.GeometryOut | str
+        if isinstance(geom, Box):
+            ptype, result = "rectangle", go.rectangle(geom, w, h, report)
+        elif isinstance(geom, Polygon):
+            ptype, result = "polygon", go.polygon(geom, w, h, report, source)
+        elif isinstance(geom, Polyline):
+            ptype, result = "line", go.line(geom, w, h, report)
+        elif isinstance(geom, Keypoints):
+            ptype, result = "landmark", go.landmark(geom, w, h, report)
+        elif isinstance(geom, Cuboid):
+            ptype, result = "cuboid", go.cuboid(geom, w, h, report)
+        else:  # pragma: no cover - the select stage splits multi-polygons into parts
+            raise TypeError(f"cannot emit a {type(geom).__name__}")
+        if isinstance(result, str):
             report.skip(f"{ptype}_degenerate", f"{label} {ptype}: {result}", source)
             return None
-        return ptype, result  # type: ignore[return-value]
+        return ptype, result
 
     def _count(self, counts: dict[str, int]) -> None:
         emitted = self.report.emitted_by_kind
