@@ -50,9 +50,15 @@ Records: every ``<object>`` and every ``<part>`` is one record.
 Masks (VOC root only): instance k of ``SegmentationObject/<id>.png`` becomes the geometry of the
 k-th ``<object>``, its box kept as an alternate; see :mod:`.voc_masks`.
 
-Parsing: :func:`.voc_common.parse_xml` (C ElementTree for files without a DTD, the hardened
-defusedxml parser otherwise; same refusals and messages). Skip locations get their line and column
-from a second, light pass over the file, made only when a file has a skipped record.
+Parsing: plain files (no DTD, UTF-8/ASCII/Latin-1, objects made of name, pose, truncated, occluded,
+difficult, bndbox and score/confidence only, no attributes, comments or entities in them) take a
+fast path: :func:`.voc_common.plain_split` checks and splits them with one regular expression and
+the objects are built in one loop, with no element tree; a file the fast path cannot read exactly
+(anything unusual, or any record that would be skipped) is read as every other file is, by
+:func:`.voc_common.parse_xml` (C ElementTree for files without a DTD, the hardened defusedxml parser
+otherwise; same refusals and messages), so results, messages and locations are the same either way.
+Skip locations get their line and column from a second, light pass over the file, made only when a
+file has a skipped record. Plain objects with the same flag texts share one attribute dict.
 
 Structural errors stop the run: unreadable or malformed XML (line and column), a DTD declaring
 entities or external references (hardened parsing), a root element other than ``<annotation>``.
@@ -70,7 +76,9 @@ from typing import Any
 from ..errors import InputError, Report, UsageError
 from ..model import Box, Frame, Scene, SceneObject, Sequence
 from .voc_common import (
+    PLAIN_STRIDE,
     ImageIndex,
+    PlainFile,
     Skip,
     box_values,
     edge_box,
@@ -81,6 +89,9 @@ from .voc_common import (
     label_check,
     parse_size,
     parse_xml,
+    plain_flag_texts,
+    plain_split,
+    read_ahead,
     read_bytes,
     unknown_label,
     voc_root_of,
@@ -92,6 +103,8 @@ _FLAGS = frozenset({"truncated", "occluded", "difficult"})
 _FLAG_VALUES = {"0": "No", "1": "Yes"}
 _INF = float("inf")
 _IMAGE_SET_DIRS = ("Main", "Segmentation", "Layout", "Action")
+_ATTR_CACHE_SIZE = 4096
+_SUFFIX_CACHE_SIZE = 1024
 
 #: one annotation file to read: (path, sequence name, VOC root or None)
 XmlItem = tuple[str, str, "Path | None"]
@@ -156,11 +169,13 @@ def _folder_items(folder: Path, found: list[str]) -> list[XmlItem]:
     """Items for XML files found below a folder: named by their path relative to it."""
     prefix = os.path.join(str(folder), "")
     items: list[XmlItem] = []
+    roots: dict[str, Path | None] = {}  # one Path per folder, not per file
     for f in found:
         rel = f[len(prefix) :] if f.startswith(prefix) else os.path.relpath(f, folder)
         parent = os.path.dirname(f)
-        root = Path(parent).parent if os.path.basename(parent) == "Annotations" else None
-        items.append((f, rel[:-4].replace(os.sep, "/"), root))
+        if parent not in roots:
+            roots[parent] = Path(parent).parent if os.path.basename(parent) == "Annotations" else None
+        items.append((f, rel[:-4].replace(os.sep, "/"), roots[parent]))
     return items
 
 
@@ -218,11 +233,28 @@ class _AnnotationReader:
         self.masks: dict[Path, MaskReader | None] = {}
         self.below_one = 0
         self.below_one_first = ""
+        self._plain_flags = _PlainFlags()
+        self._suffixes: list[str] = []  # " <object k>" for k = 1, 2, ...
 
     # -- one file ------------------------------------------------------------------------------
 
-    def read(self, path: str, name: str, root: Path | None) -> Frame | None:
-        data = read_bytes(path)
+    def read(
+        self, path: str, name: str, root: Path | None, data: bytes | InputError | None = None
+    ) -> Frame | None:
+        """The frame of one annotation file (None: left out); ``data``: its bytes if already read."""
+        if data is None:
+            data = read_bytes(path)
+        elif isinstance(data, InputError):
+            raise data
+        plain = plain_split(data)
+        if plain is not None:
+            frame = self._read_plain(path, name, root, plain)
+            if frame is not None:
+                return frame
+        return self._read_parsed(path, name, root, data)
+
+    def _read_parsed(self, path: str, name: str, root: Path | None, data: bytes) -> Frame | None:
+        """Any annotation file: parsed into elements; every record rule and skip applies."""
         ann = parse_xml(path, data)
         if ann.tag != "annotation":
             raise InputError(
@@ -263,16 +295,113 @@ class _AnnotationReader:
                 parts.clear()
         self.report.records_read += records
         self.report.objects_read += len(objects)
+        return self._frame(stem, filename, width, height, objects, by_index, path, root)
+
+    def _frame(
+        self,
+        stem: str,
+        filename: str,
+        width: float,
+        height: float,
+        objects: list[SceneObject],
+        by_index: list[SceneObject | None] | None,
+        path: str,
+        root: Path | None,
+    ) -> Frame:
+        """The frame of one file's objects (records already counted); masks applied; labels noted.
+
+        ``by_index``: the object of each ``<object>`` (None when skipped); None means ``objects``.
+        """
         frame = Frame(stem, filename or f"{stem}.jpg", width, height, 0, objects, path)
         if root is not None:
             masks = self._masks(root)
             if masks is not None and masks.has_masks(stem):
-                masks.apply(stem, frame, by_index, self.labels)  # counts the instances it adds
+                index: list[SceneObject | None] = list(objects) if by_index is None else by_index
+                masks.apply(stem, frame, index, self.labels)  # counts the instances it adds
         labels = self.labels
         for o in objects:
             if o.label not in labels:
                 labels[o.label] = None
         return frame
+
+    # -- plain files (fast path) ---------------------------------------------------------------
+
+    def _read_plain(self, path: str, name: str, root: Path | None, plain: PlainFile) -> Frame | None:
+        """A file :func:`plain_split` accepted; None (and nothing done) when any record or the
+        size needs the full rules, so that :meth:`_read_parsed` reports it exactly as always."""
+        filename, size, parts = plain
+        if size is None:
+            return None
+        width, height = size
+        objects = self._plain_objects(parts, path, width, height)
+        if objects is None:
+            return None
+        n = len(objects)
+        self.report.records_read += n
+        self.report.objects_read += n
+        stem = name.rpartition("/")[2]
+        return self._frame(stem, filename, width, height, objects, None, path, root)
+
+    def _plain_objects(
+        self, parts: list[str], path: str, width: float, height: float
+    ) -> list[SceneObject] | None:
+        """The objects of :func:`plain_split`'s list under :meth:`_object`'s rules; None, with
+        nothing reported, when any record would be skipped (the full parse then reports it)."""
+        offset = self.offset
+        labels_ok = self.labels_ok
+        flags = self._plain_flags
+        out: list[SceneObject] = []
+        append = out.append
+        low: list[int] = []
+        where = self._object_suffixes((len(parts) - 1) // PLAIN_STRIDE)
+        it = iter(parts)
+        next(it)
+        # 10 items per object: the 9 groups and the text before the next object (checked empty)
+        rows = zip(it, it, it, it, it, it, it, it, it, it)
+        for k, (name, before, sx1, sy1, sx2, sy2, score, conf, after, _) in enumerate(rows):
+            label = name.strip()
+            if not label or (labels_ok is not None and label not in labels_ok):
+                return None
+            try:
+                xmin, ymin, xmax, ymax = float(sx1), float(sy1), float(sx2), float(sy2)
+            except ValueError:
+                return None
+            x1 = xmin - offset
+            y1 = ymin - offset
+            # _object's fast test (NaN fails every comparison)
+            if not (
+                xmin <= xmax
+                and ymin <= ymax
+                and -_INF < x1 < xmax < _INF
+                and -_INF < y1 < ymax < _INF
+                and (xmax > 0 and ymax > 0 and x1 < width and y1 < height)
+            ):
+                return None
+            if offset and (xmin < 1 or ymin < 1):
+                low.append(k)
+            attrs = flags[before] if not after else flags[(before, after)]
+            confidence = None
+            if score is not None or conf is not None:
+                try:
+                    confidence = float(score if score is not None else conf)
+                except ValueError:
+                    return None
+                if confidence - confidence != 0:  # _confidence's non-finite skip
+                    return None
+            append(SceneObject(label, Box(x1, y1, xmax, ymax), confidence, attrs, None, path + where[k]))
+        for k in low:
+            self._below_one(path + where[k])
+        return out
+
+    def _object_suffixes(self, n: int) -> list[str]:
+        """``[" <object 1>", ..., " <object n>"]`` (or longer): a record's location is ``path + suffix``."""
+        have = self._suffixes
+        if n > len(have):
+            more = (f" <object {k}>" for k in range(len(have) + 1, n + 1))
+            if n > _SUFFIX_CACHE_SIZE:
+                return have + list(more)  # kept for this file only
+            have.extend(more)
+        return have
 
     def _object(
         self, obj: ET.Element, k: int, path: str, width: float, height: float, parts: list[ET.Element]
@@ -421,6 +550,32 @@ def _confidence(elem: ET.Element) -> float:
     return v
 
 
+class _PlainFlags(dict[Any, "dict[str, str | list[str]] | None"]):
+    """Attributes of plain objects by their flag texts (:func:`plain_split`'s groups before the box,
+    or (before, after) when a ``<difficult>`` follows the box), as :meth:`_AnnotationReader._object`
+    makes them.
+
+    One dict is shared by all the objects with the same texts: the stages after the reader never
+    mutate attributes. At most :data:`_ATTR_CACHE_SIZE` entries are kept.
+    """
+
+    def __missing__(self, key: str | tuple[str, str]) -> dict[str, str | list[str]] | None:
+        before, after = (key, "") if isinstance(key, str) else key
+        pose, truncated, occluded, difficult = plain_flag_texts(before, after)
+        attrs: dict[str, str | list[str]] = {}
+        if pose is not None:
+            pose = pose.strip()
+            if pose and pose != "Unspecified":
+                attrs["pose"] = pose
+        for name, v in (("truncated", truncated), ("occluded", occluded), ("difficult", difficult)):
+            if v is not None:
+                attrs[name] = _FLAG_VALUES.get(v) or flag(v)
+        value = attrs or None
+        if len(self) < _ATTR_CACHE_SIZE:
+            self[key] = value
+        return value
+
+
 def _parent_name(obj: ET.Element, k: int) -> str:
     label = (obj.findtext("name") or "").strip() or "object"
     return f"{label} #{k}"
@@ -480,8 +635,8 @@ class VocReader:
         sequences: list[Sequence] = []
         frames: dict[str, Frame] = {}
         ann = _AnnotationReader(options, report, labels)
-        for path, name, root in xmls:
-            frame = ann.read(path, name, root)
+        for (path, name, root), data in zip(xmls, read_ahead([x[0] for x in xmls]), strict=True):
+            frame = ann.read(path, name, root, data)
             if frame is not None:
                 sequences.append(Sequence(name, [frame], is_video=False))
                 frames.setdefault(frame.id, frame)
