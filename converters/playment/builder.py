@@ -37,11 +37,16 @@ IMAGE_KEYS = {"rectangle": "rectangles", "polygon": "polygons", "line": "lines",
 
 def attributes_out(attrs: dict[str, AttributeValue] | None, state: str | None) -> dict[str, Any]:
     """A10: ``{name: {"value": str | [str]}}`` plus ``"state"`` on video objects."""
+    out: dict[str, Any] = {}
     if not attrs:
-        return {}
+        return out
     if state is None:
-        return {k: {"value": v} for k, v in attrs.items()}
-    return {k: {"value": v, "state": state} for k, v in attrs.items()}
+        for k, v in attrs.items():
+            out[k] = {"value": v}
+    else:  # a plain loop: no comprehension frame (this runs once per object)
+        for k, v in attrs.items():
+            out[k] = {"value": v, "state": state}
+    return out
 
 
 class PayloadBuilder:
