@@ -34,7 +34,7 @@ from typing import Any, cast
 
 from PIL import Image, UnidentifiedImageError
 
-from ..errors import InputError
+from ..errors import InputError, RecordSkip
 from ..model import Box
 from . import xmlsafe
 
@@ -48,13 +48,8 @@ _AHEAD_FILES = 64
 _AHEAD_BYTES = 1 << 20
 
 
-class Skip(Exception):
-    """A record-level problem: the record is reported with ``code`` and skipped."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+#: A record-level problem: the record is reported with ``code`` and skipped (the library-wide type).
+Skip = RecordSkip
 
 
 # ---------------------------------------------------------------------------------------------
