@@ -78,12 +78,19 @@ def plan_jobs(scene: Scene, options: ConvertOptions) -> list[Job]:
     jobs: list[Job] = []
     frame_template = options.frame_url
     for number, (sequence, frames, chunk, default) in enumerate(_groups(scene, options)):
-        values = _frame_values(frames[0], sequence)
-        values.update(chunk=chunk, job=number)
-        ref = _fill(options.reference_id or default, values, "--reference-id")
+        template = options.reference_id or default
+        if template == "{sequence}":  # the defaults need no formatting
+            ref = sequence
+        else:
+            values = _frame_values(frames[0], sequence)
+            values.update(chunk=chunk, job=number)
+            ref = _fill(template, values, "--reference-id")
         if not ref:
             raise UsageError(f"--reference-id produced an empty reference id for sequence {sequence!r}")
-        srcs = [_fill(frame_template, _frame_values(f, sequence), "--frame-url") for f in frames]
+        if frame_template == "{file_name}":
+            srcs = [f.file_name for f in frames]
+        else:
+            srcs = [_fill(frame_template, _frame_values(f, sequence), "--frame-url") for f in frames]
         jobs.append(Job(ref, frames, srcs))
     counts = Counter(j.reference_id for j in jobs)
     dupes = [r for r, c in counts.items() if c > 1]
