@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import shapely
@@ -45,6 +45,7 @@ _FALSE = frozenset({"false", "0", "no", ""})
 _FLAGS = {"0": False, "1": True, "false": False, "true": True, "False": False, "True": True}
 
 Notes = list[tuple[str, str]]
+Attributes = dict[str, "str | list[str]"]
 Builder = Callable[[ET.Element, dict[str, str], "tuple[str, ...] | None", Notes], Geometry]
 
 
@@ -298,9 +299,7 @@ BUILDERS: dict[str, Builder] = {
 }
 
 
-def attributes(
-    el: ET.Element, types: dict[str, str], occluded: str | None, strings: dict[str, str]
-) -> dict[str, str | list[str]]:
+def attributes(el: ET.Element, types: dict[str, str], occluded: str | None, strings: dict[str, str]) -> Attributes:
     """``<attribute name>`` children -> attribute dict (A10).
 
     ``occluded`` (when the element has it) becomes ``"occluded": "Yes"/"No"``; checkbox values and,
@@ -308,7 +307,7 @@ def attributes(
     other values stay the text CVAT wrote (numbers are already strings). ``strings`` shares equal
     names and values between objects (they repeat on every row of a track).
     """
-    out: dict[str, str | list[str]] = {}
+    out: Attributes = {}
     if occluded is not None:
         out["occluded"] = "Yes" if occluded == "1" else "No"
     for child in el:
@@ -329,3 +328,13 @@ def attributes(
                 value = "No"
         out[name] = value
     return out
+
+
+def attribute_dict(
+    pairs: Iterable[tuple[str, str]], types: dict[str, str], occluded: str | None, strings: dict[str, str]
+) -> Attributes:
+    """:func:`attributes` of a shape whose ``<attribute>`` children are ``(name, text)`` pairs."""
+    el = ET.Element("shape")
+    for name, text in pairs:
+        ET.SubElement(el, "attribute", {"name": name}).text = text
+    return attributes(el, types, occluded, strings)

@@ -2,25 +2,48 @@
 
 The file arrives as a growing tree (:func:`.cvat_xml.tree_batches`); every complete child of the
 root (``<meta>``, ``<image>``, ``<track>``) and every complete row of the open one is converted and
-removed, so memory holds the scene, not the XML.
+removed, so memory holds the scene, not the XML. Plain box rows of tracks mostly arrive as text
+columns cut from the bytes instead (:class:`.cvat_xml.RowRun`), converted between the track's
+children in document order; rows that are plain (the common case) are converted a batch at a
+time by C-level ``map`` calls, all others row by row as elements (which owns every skip and
+warning), so the result is the same either way.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Hashable
+from collections.abc import Sequence as Seq
+from itertools import compress, repeat
+from operator import attrgetter, contains, itemgetter, lt
 from pathlib import Path
 
 from ..errors import InputError, Report
-from ..model import Frame, Keypoints, Polygon, SceneObject, Sequence, still_sequence_name
+from ..model import Box, Frame, Keypoints, Polygon, SceneObject, Sequence, still_sequence_name
 from . import cvat_shapes as shapes
 from .cvat_meta import LabelInfo, Meta, TaskInfo, parse_meta, task_label
-from .cvat_xml import tree_batches
+from .cvat_xml import OCCLUDED, OUTSIDE, RowRun, row_children, row_element, tree_batches
+
+#: Batches of at least this many rows try the column-wise plain-box conversion first.
+FAST_MIN_ROWS = 4
+#: Attribute dicts kept per label for sharing between rows (see ``FileReader._shared_attributes``).
+ATTR_CACHE_SIZE = 4096
+
+_TAG = attrgetter("tag")
+_TEXT = attrgetter("text")
+_ATTRIB = attrgetter("attrib")
+_GET = ET.Element.get
+_BOX_COLUMNS = itemgetter("frame", "outside", "occluded", "xtl", "ytl", "xbr", "ybr")
 
 
 class _Video:
-    """Frames of one task's video sequence, addressed by absolute frame number."""
+    """Frames of one task's video sequence, addressed by absolute frame number.
 
-    __slots__ = ("by_number", "frames", "seq", "start", "step", "task", "track_ids")
+    ``by_id`` maps the canonical frame number text (``str(number)``, also the Frame.id) to the
+    frame, so a row whose ``frame`` attribute is written canonically finds its frame in one lookup.
+    """
+
+    __slots__ = ("by_id", "by_number", "frames", "seq", "start", "step", "task", "track_ids")
 
     def __init__(self, seq: Sequence, task: TaskInfo, template: str) -> None:
         self.seq = seq
@@ -32,12 +55,14 @@ class _Video:
         if task.start is None or task.stop is None:
             self.by_number = {}  # range unknown: frames appear as rows name them
             self.frames: list[Frame] = []
+            self.by_id: dict[str, Frame] = {}
             return
         w, h = task.width or 0.0, task.height or 0.0
         self.frames = [
             Frame(str(n), template.format(frame=n), w, h, i)
             for i, n in enumerate(range(task.start, task.stop + 1, task.step))
         ]
+        self.by_id = {f.id: f for f in self.frames}
         seq.frames = self.frames
 
     def frame(self, number: int, template: str) -> Frame | None:
@@ -51,6 +76,7 @@ class _Video:
                     self.task.height or 0.0,
                 )
                 self.by_number[number] = f
+                self.by_id[f.id] = f
             return f
         i, r = divmod(number - self.start, self.step)
         if r or i < 0 or i >= len(self.frames):
@@ -67,17 +93,18 @@ class _Video:
 class _Track:
     """The open ``<track>``: its label, tracker id and where its rows go."""
 
-    __slots__ = ("grouped", "head", "prefix", "seen", "skip", "sub", "tag", "track_id", "types", "video")
+    __slots__ = ("box_prefix", "grouped", "head", "prefix", "seen", "skip", "sub", "tag", "track_id", "types", "video")
 
     def __init__(self, video: _Video, head: str) -> None:
         self.video = video
         self.head = head
+        self.box_prefix = f'{head} <box frame="'
         self.types: dict[str, str] = {}
         self.sub: tuple[str, ...] | None = None
         self.track_id = ""
         self.skip: tuple[str, str] | None = None
         self.grouped = False
-        self.seen: set[int] = set()
+        self.seen: set[str] = set()  # ids (str(number)) of the frames the track has a shape on
         self.tag = ""
         self.prefix = ""
 
@@ -107,6 +134,23 @@ def _occluded(a: dict[str, str]) -> str | None:
     return "1" if shapes.flag(a, "occluded") else "0"
 
 
+_NO_RUNS: list[RowRun] = []  # read only
+_OUTSIDE_FLAGS = frozenset(blob for blob, value in OUTSIDE.items() if value != "0")
+
+
+def _plain_geometry(
+    t: _Track, fss: tuple[str, ...], x1: list[float], y1: list[float], x2: list[float], y2: list[float]
+) -> bool:
+    """Finite coordinates with a positive area, and frames new to the track and to the batch."""
+    total = sum(x1) + sum(y1) + sum(x2) + sum(y2)
+    if total - total != 0.0:
+        return False  # a NaN or an infinity somewhere (or an overflowing sum: then row by row)
+    if not (all(map(lt, x1, x2)) and all(map(lt, y1, y2))):
+        return False
+    ids = set(fss)
+    return len(ids) == len(fss) and ids.isdisjoint(t.seen)
+
+
 class FileReader:
     """Streams one CVAT XML file into sequences."""
 
@@ -125,9 +169,11 @@ class FileReader:
         self.notes: shapes.Notes = []
         self.seen_labels: dict[str, None] = {}
         self.strings: dict[str, str] = {}
+        self.attr_cache: dict[Hashable, dict[Hashable, shapes.Attributes | None]] = {}  # per label
         self.polygons: list[tuple[Frame, SceneObject]] = []  # <polygon>s whose validity is unchecked
         self.open_elem: ET.Element | None = None
         self.open_ctx: _Track | _Image | None = None
+        self.carry: RowRun | None = None  # a cut row held back for the next batch (see _hold_back)
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -228,6 +274,193 @@ class FileReader:
 
     def _track_rows(self, t: _Track, label: str, rows: list[ET.Element]) -> None:
         """Convert complete rows of a track (the hot path: one call per batch, not per row)."""
+        if len(rows) >= FAST_MIN_ROWS and t.skip is None and self._plain_boxes(t, label, rows):
+            return
+        self._rows_one_by_one(t, label, rows)
+
+    def _run_rows(self, t: _Track, label: str, rows: list[tuple[bytes, ...]]) -> None:
+        """Convert rows cut from the bytes (:class:`.cvat_xml.RowRun`); as elements when not plain."""
+        if t.skip is None and self._plain_run(t, label, rows):
+            return
+        self._track_rows(t, label, [row_element(row) for row in rows])
+
+    # Plain rows: a <box> with outside="0", occluded 0 or 1, no rotation, a frame written as a frame
+    # id of the video that is new to the track and to the batch, finite coordinates with a positive
+    # area. Such a row converts exactly as _rows_one_by_one would (no skip, no warning), so a batch
+    # of them is converted column-wise by C-level map calls instead of a Python loop per row. Any
+    # other batch goes through _rows_one_by_one, which owns every skip and warning.
+
+    def _plain_boxes(self, t: _Track, label: str, rows: list[ET.Element]) -> bool:
+        """Convert a batch of plain box elements (also: the same number of children each); False
+        (nothing done) when any row is not plain."""
+        n = len(rows)
+        if list(map(_TAG, rows)).count("box") != n:
+            return False
+        attribs = list(map(_ATTRIB, rows))
+        try:
+            fss, outs, occs, sx1, sy1, sx2, sy2 = zip(*map(_BOX_COLUMNS, attribs))
+        except KeyError:
+            return False
+        if outs.count("0") != n or occs.count("0") + occs.count("1") != n:
+            return False
+        if any(map(contains, attribs, repeat("rotation"))):
+            return False
+        frames = self._frames(t.video, fss)
+        if frames is None:
+            return False
+        try:
+            x1, y1 = list(map(float, sx1)), list(map(float, sy1))
+            x2, y2 = list(map(float, sx2)), list(map(float, sy2))
+        except ValueError:
+            return False
+        if not _plain_geometry(t, fss, x1, y1, x2, y2):
+            return False
+        attrs = self._element_attributes(t, label, rows, occs)
+        if attrs is None:
+            return False
+        self._commit(t, label, fss, frames, (x1, y1, x2, y2), attrs)
+        return True
+
+    def _plain_run(self, t: _Track, label: str, rows: list[tuple[bytes, ...]]) -> bool:
+        """Convert cut rows that are all plain (rows with outside="1" are no records and drop out);
+        False (nothing done) otherwise."""
+        _, fcol, flags, sx1, sy1, sx2, sy2, kids = zip(*rows)
+        kinds = set(flags)
+        if not kinds.isdisjoint(_OUTSIDE_FLAGS):
+            keep = list(map("0".__eq__, map(OUTSIDE.__getitem__, flags)))
+            fcol, flags, sx1, sy1, sx2, sy2, kids = (
+                tuple(compress(col, keep)) for col in (fcol, flags, sx1, sy1, sx2, sy2, kids)
+            )
+            if not fcol:
+                return True
+            kinds = set(flags)
+        fss = tuple(map(bytes.decode, fcol))
+        frames = self._frames(t.video, fss)
+        if frames is None:
+            return False
+        try:
+            x1, y1 = list(map(float, sx1)), list(map(float, sy1))
+            x2, y2 = list(map(float, sx2)), list(map(float, sy2))
+        except ValueError:
+            return False
+        if not _plain_geometry(t, fss, x1, y1, x2, y2):
+            return False
+        types, strings = t.types, self.strings
+        if len(kinds) == 1:  # one occluded value for all rows: the children text alone is the key
+            occ = OCCLUDED[flags[0]]
+
+            def build_one(i: int) -> shapes.Attributes | None:
+                return shapes.attribute_dict(row_children(kids[i]), types, occ, strings) or None
+
+            attrs = self._shared_attributes((label, occ), kids, build_one)
+        else:
+            occs = tuple(map(OCCLUDED.__getitem__, flags))
+
+            def build(i: int) -> shapes.Attributes | None:
+                return shapes.attribute_dict(row_children(kids[i]), types, occs[i], strings) or None
+
+            attrs = self._shared_attributes(label, list(zip(occs, kids)), build)
+        self._commit(t, label, fss, frames, (x1, y1, x2, y2), attrs)
+        return True
+
+    def _element_attributes(
+        self, t: _Track, label: str, rows: list[ET.Element], occs: tuple[str, ...]
+    ) -> list[shapes.Attributes | None] | None:
+        """Attribute dicts of box elements (see :meth:`_shared_attributes`); the key of a row is its
+        ``occluded`` and, for each child in order, its tag, ``name`` and text. None when the rows
+        do not all have the same number of children."""
+        counts = list(map(len, rows))
+        m = counts[0]
+        if counts.count(m) != len(rows):
+            return None
+        keys: list[Hashable]
+        if m == 0:
+            keys = list(occs)
+        else:
+            columns: list[list[str | None]] = [list(occs)]
+            for k in range(m):
+                kids = list(map(itemgetter(k), rows))
+                columns += [list(map(_TAG, kids)), list(map(_GET, kids, repeat("name"))), list(map(_TEXT, kids))]
+            keys = list(zip(*columns))
+        types, strings = t.types, self.strings
+
+        def build(i: int) -> shapes.Attributes | None:
+            return shapes.attributes(rows[i], types, occs[i], strings) or None
+
+        return self._shared_attributes(label, keys, build)
+
+    def _shared_attributes(
+        self, scope: Hashable, keys: Seq[Hashable], build: Callable[[int], shapes.Attributes | None]
+    ) -> list[shapes.Attributes | None]:
+        """The attribute dict of each row, one dict for all rows of a label with the same key.
+
+        A key holds everything the dict of a row depends on within ``scope`` (the label, so its
+        attribute types; maybe more); ``build(i)`` makes the dict of row ``i``. Objects never mutate
+        their attributes, so rows that repeat their values (every row of a track, mostly) share a
+        dict: less memory, fewer objects to create, free and collect. At most
+        :data:`ATTR_CACHE_SIZE` keys are kept per scope.
+        """
+        cache = self.attr_cache.get(scope)
+        if cache is None:
+            cache = self.attr_cache[scope] = {}
+        unique = set(keys)
+        missing = unique.difference(cache)
+        if missing:
+            if len(cache) + len(missing) > ATTR_CACHE_SIZE:
+                cache.clear()  # values that do not repeat (free text, numbers): keep the memory bounded
+                missing = unique
+            for i, key in enumerate(keys):
+                if key in missing:
+                    missing.discard(key)
+                    cache[key] = build(i)
+                    if not missing:
+                        break
+        return list(map(cache.__getitem__, keys))
+
+    def _commit(
+        self,
+        t: _Track,
+        label: str,
+        fss: tuple[str, ...],
+        frames: list[Frame],
+        coords: tuple[list[float], list[float], list[float], list[float]],
+        attrs: list[shapes.Attributes | None],
+    ) -> None:
+        """Add the objects of plain rows (checked by the caller) to their frames."""
+        t.seen.update(fss)
+        prefix, track_id = t.box_prefix, t.track_id
+        sources = [f'{prefix}{fs}">' for fs in fss]
+        boxes = map(Box, *coords)
+        objs = map(SceneObject, repeat(label), boxes, repeat(None), attrs, repeat(track_id), sources)
+        for frame, obj in zip(frames, objs):
+            frame.objects.append(obj)
+        n = len(fss)
+        self.records += n
+        self.objects += n
+        if t.grouped:
+            self.grouped += n
+
+    def _frames(self, video: _Video, fss: tuple[str, ...]) -> list[Frame] | None:
+        """The frames the rows name, or None when a frame text is not the id of a frame of the
+        video. A video whose range is unknown gets the frames the rows name (as row by row)."""
+        by_id = video.by_id
+        try:
+            return list(map(by_id.__getitem__, fss))
+        except KeyError:
+            if video.by_number is None:
+                return None
+        for fs in set(fss).difference(by_id):
+            try:
+                number = int(fs)
+            except ValueError:
+                return None
+            if str(number) != fs:
+                return None
+            video.frame(number, self.template)
+        return list(map(by_id.__getitem__, fss))
+
+    def _rows_one_by_one(self, t: _Track, label: str, rows: list[ET.Element]) -> None:
+        """Convert track rows one at a time: any shape, every skip and warning."""
         report, notes, builders, attributes = self.report, self.notes, shapes.BUILDERS, shapes.attributes
         strings = self.strings
         video, sub, types, seen, track_id = t.video, t.sub, t.types, t.seen, t.track_id
@@ -272,7 +505,7 @@ class FileReader:
                     f'{t.prefix}{fs}">',
                 )
                 continue
-            if number in seen:
+            if frame.id in seen:
                 report.skip(
                     "duplicate_track_frame",
                     f"track already has a shape on frame {number}",
@@ -293,7 +526,7 @@ class FileReader:
             src = f'{t.prefix}{fs}">'
             if notes:
                 self._flush_notes(src)
-            seen.add(number)
+            seen.add(frame.id)
             attrs = attributes(el, types, occ, strings) if (occ is not None or len(el)) else None
             obj = SceneObject(label, geom, None, attrs or None, track_id, src)
             frame.objects.append(obj)
@@ -385,8 +618,11 @@ class FileReader:
 
     # -- driver -------------------------------------------------------------------------------
 
-    def _top(self, el: ET.Element, complete: bool) -> None:
-        """Convert what is complete of one child of the root; ``complete``: the element is closed."""
+    def _top(self, el: ET.Element, complete: bool, runs: list[RowRun]) -> None:
+        """Convert what is complete of one child of the root; ``complete``: the element is closed.
+
+        ``runs``: rows cut from the bytes among the children of ``el``, in document order.
+        """
         tag = el.tag
         if tag == "track" or tag == "image":
             ctx = self.open_ctx if self.open_elem is el else None
@@ -395,12 +631,16 @@ class FileReader:
                 self.open_elem, self.open_ctx = el, ctx
             rows = el[:]
             n = len(rows) if complete else len(rows) - 1
-            if n > 0:
-                if isinstance(ctx, _Track):
+            if isinstance(ctx, _Track):
+                carry = self.carry
+                if runs or carry is not None:
+                    n = self._track_with_runs(ctx, el, rows, n, complete, runs)
+                elif n > 0:
                     self._track_rows(ctx, el.get("label", ""), rows[:n] if n < len(rows) else rows)
-                else:
-                    for row in rows[:n]:
-                        self._image_shape(ctx, row)
+            elif n > 0:
+                for row in rows[:n]:
+                    self._image_shape(ctx, row)
+            if n > 0:
                 del el[:n]
             if complete:
                 self.open_elem = self.open_ctx = None
@@ -409,15 +649,55 @@ class FileReader:
                 raise InputError("<meta> must come once, before any <image> or <track>", self.where, "bad_structure")
             self.meta = parse_meta(el, self.where)
 
-    def _drain(self, root: ET.Element, final: bool) -> None:
+    def _track_with_runs(
+        self, t: _Track, el: ET.Element, rows: list[ET.Element], n: int, complete: bool, runs: list[RowRun]
+    ) -> int:
+        """Convert the first ``n`` children of a track and the rows cut among them (plus a row held
+        back from the last batch); returns how many children were converted."""
+        mine = runs.copy()
+        carry = self.carry
+        if carry is not None and carry.track is el:
+            mine.insert(0, carry)
+            self.carry = None
+        if mine and mine[-1].index == len(rows):  # rows were cut after the last child
+            n = len(rows)
+            if not complete:
+                mine[-1:] = self._hold_back(mine[-1])
+        if mine:
+            self._track_children(t, el.get("label", ""), rows, n, mine)
+        elif n > 0:
+            self._track_rows(t, el.get("label", ""), rows[:n] if n < len(rows) else rows)
+        return n
+
+    def _hold_back(self, run: RowRun) -> list[RowRun]:
+        """Keep the last row of ``run`` for the next batch: the last row of the open track always
+        waits (as the last child element does), so a failed read has converted the same rows."""
+        self.carry = RowRun(run.track, 0, run.rows[-1:])
+        return [RowRun(run.track, run.index, run.rows[:-1])] if len(run.rows) > 1 else []
+
+    def _track_children(self, t: _Track, label: str, rows: list[ET.Element], n: int, runs: list[RowRun]) -> None:
+        """Convert the first ``n`` children of a track and the runs cut among them, in document order."""
+        done = 0
+        for run in runs:
+            if run.index > done:
+                self._track_rows(t, label, rows[done : run.index])
+                done = run.index
+            self._run_rows(t, label, run.rows)
+        if n > done:
+            self._track_rows(t, label, rows[done:n] if done or n < len(rows) else rows)
+
+    def _drain(self, root: ET.Element, final: bool, runs: list[RowRun]) -> None:
         kids = root[:]
         done = len(kids) if final else len(kids) - 1
+        by_track: dict[int, list[RowRun]] = {}
+        for run in runs:
+            by_track.setdefault(id(run.track), []).append(run)
         for i in range(done):
-            self._top(kids[i], True)
+            self._top(kids[i], True, by_track.get(id(kids[i]), _NO_RUNS) if runs else _NO_RUNS)
         if done > 0:
             del root[:done]
         if not final and kids:
-            self._top(kids[-1], False)
+            self._top(kids[-1], False, by_track.get(id(kids[-1]), _NO_RUNS) if runs else _NO_RUNS)
         if self.polygons:
             self._check_polygons()
 
@@ -438,16 +718,16 @@ class FileReader:
 
     def _parse(self) -> None:
         root: ET.Element | None = None
-        for root in tree_batches(self.path, self.where):
+        for root, runs in tree_batches(self.path, self.where):
             if root.tag != "annotations":
                 raise InputError(
                     f"not a CVAT XML file: the root element is <{root.tag}>, expected <annotations>",
                     self.where,
                     "not_cvat",
                 )
-            self._drain(root, False)
+            self._drain(root, False, runs)
         if root is not None:
-            self._drain(root, True)
+            self._drain(root, True, [])
 
     def run(self) -> list[Sequence]:
         try:
