@@ -145,6 +145,8 @@ def _bounds(points: Iterable[Point]) -> tuple[float, float, float, float]:
 class SceneObject:
     """One predicted or annotated object on one frame.
 
+    ``attributes`` are read-only once built: readers share one dict among objects with equal
+    attributes (a million boxes with the same flags), so later stages copy before changing them.
     ``geometry`` is the richest geometry the record carries; ``alternates`` holds the other
     geometries of the same record (a COCO annotation's box beside its polygon), which the
     ``emit`` option can ask for. ``source`` points back to the input record (file and line, JSON

@@ -128,8 +128,9 @@ def convert(
     """
     options = options or ConvertOptions()
     report = report if report is not None else Report(strict=options.strict)
-    scene = read_scene(inputs, fmt, report, reader_options)
-    return write_scene(scene, out, options, report, progress)
+    with _no_gc():  # one pause for both stages: re-enabling in between would scan the whole scene once
+        scene = read_scene(inputs, fmt, report, reader_options)
+        return write_scene(scene, out, options, report, progress)
 
 
 __all__ = ["InputError", "convert", "iter_payloads", "read_scene", "write_scene"]
