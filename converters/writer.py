@@ -60,11 +60,10 @@ class OutputWriter:
         self.count = 0
 
     def write(self, payload: dict[str, Any]) -> None:
-        data = orjson.dumps(payload)
         if self._file is not None:
-            self._file.write(data)
-            self._file.write(b"\n")
+            self._file.write(orjson.dumps(payload, option=orjson.OPT_APPEND_NEWLINE))
         else:
+            data = orjson.dumps(payload)
             stem = safe_file_stem(str(payload["reference_id"]))
             key = stem.lower()
             if key in self._names:  # pragma: no cover - prevented by the hash suffix
