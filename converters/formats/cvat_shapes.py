@@ -17,6 +17,7 @@ import shapely
 import shapely.errors
 
 from .. import geometry as g
+from ..errors import RecordSkip
 from ..model import Box, Cuboid, Geometry, Keypoints, Point, Polygon, Polyline
 
 #: Vertices of the polygon that approximates an ellipse (evenly spaced in the parametric angle).
@@ -49,13 +50,8 @@ Attributes = dict[str, "str | list[str]"]
 Builder = Callable[[ET.Element, dict[str, str], "tuple[str, ...] | None", Notes], Geometry]
 
 
-class ShapeError(Exception):
-    """A shape cannot be converted; ``code`` is the report's reason code."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+#: A shape cannot be converted; ``code`` is the report's reason code (the library-wide type).
+ShapeError = RecordSkip
 
 
 def flag(a: dict[str, str], key: str) -> bool:
