@@ -138,6 +138,19 @@ _NO_RUNS: list[RowRun] = []  # read only
 _OUTSIDE_FLAGS = frozenset(blob for blob, value in OUTSIDE.items() if value != "0")
 
 
+def _plain_coordinates(
+    t: _Track, fss: tuple[str, ...], sx1: Seq[str | bytes], sy1: Seq[str | bytes], sx2: Seq[str | bytes],
+    sy2: Seq[str | bytes],
+) -> tuple[list[float], list[float], list[float], list[float]] | None:
+    """The four coordinate columns as floats when every row is a plain, valid box; else None."""
+    try:
+        x1, y1 = list(map(float, sx1)), list(map(float, sy1))
+        x2, y2 = list(map(float, sx2)), list(map(float, sy2))
+    except ValueError:
+        return None
+    return (x1, y1, x2, y2) if _plain_geometry(t, fss, x1, y1, x2, y2) else None
+
+
 def _plain_geometry(
     t: _Track, fss: tuple[str, ...], x1: list[float], y1: list[float], x2: list[float], y2: list[float]
 ) -> bool:
@@ -308,13 +321,10 @@ class FileReader:
         frames = self._frames(t.video, fss)
         if frames is None:
             return False
-        try:
-            x1, y1 = list(map(float, sx1)), list(map(float, sy1))
-            x2, y2 = list(map(float, sx2)), list(map(float, sy2))
-        except ValueError:
+        coords = _plain_coordinates(t, fss, sx1, sy1, sx2, sy2)
+        if coords is None:
             return False
-        if not _plain_geometry(t, fss, x1, y1, x2, y2):
-            return False
+        x1, y1, x2, y2 = coords
         attrs = self._element_attributes(t, label, rows, occs)
         if attrs is None:
             return False
@@ -338,13 +348,10 @@ class FileReader:
         frames = self._frames(t.video, fss)
         if frames is None:
             return False
-        try:
-            x1, y1 = list(map(float, sx1)), list(map(float, sy1))
-            x2, y2 = list(map(float, sx2)), list(map(float, sy2))
-        except ValueError:
+        coords = _plain_coordinates(t, fss, sx1, sy1, sx2, sy2)
+        if coords is None:
             return False
-        if not _plain_geometry(t, fss, x1, y1, x2, y2):
-            return False
+        x1, y1, x2, y2 = coords
         types, strings = t.types, self.strings
         if len(kinds) == 1:  # one occluded value for all rows: the children text alone is the key
             occ = OCCLUDED[flags[0]]
