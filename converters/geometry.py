@@ -3,11 +3,10 @@
 All coordinates are pixel-edge floats (see :mod:`converters.model`). Mask pixel (row r, col c)
 covers the square [c, c+1] x [r, r+1].
 
-Mask tracing: the outline of every 4-connected... (precisely: edge-connected) foreground region
-is built exactly on pixel boundaries (the union of the mask's horizontal pixel runs), then
-simplified with Douglas-Peucker at ``MASK_SIMPLIFY_TOLERANCE`` pixels (0.5 px by default, never
-more than 1 px), topology preserved. Holes are kept in the model; the Playment builder drops them
-and counts them (a Playment polygon is a single ring).
+Mask tracing (:func:`mask_to_polygons`, implemented in :mod:`converters.mask_trace`): the outline
+of every edge-connected foreground region is built exactly on pixel boundaries, holes are bridged
+into the ring, then simplified within ``MASK_SIMPLIFY_TOLERANCE`` pixels (0.5 by default, never
+more than 1).
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from shapely.geometry import MultiPolygon as ShapelyMultiPolygon
 from shapely.geometry import Polygon as ShapelyPolygon
 from shapely.validation import explain_validity, make_valid
 
+from .mask_trace import trace_mask
 from .model import MultiPolygon, Point, Polygon, Ring
 
 MASK_SIMPLIFY_TOLERANCE = 0.5
@@ -99,40 +99,13 @@ def mask_to_polygons(
 ) -> list[Polygon]:
     """Trace a binary mask (H x W, nonzero = foreground) into polygons, largest first.
 
-    Each pixel-connected region becomes one :class:`Polygon` whose exterior follows the pixel
-    boundaries exactly before simplification; holes are kept. ``offset`` (x, y) is added to every
-    point (for masks cropped to a tight box, as CVAT writes them). Regions that touch only at a
-    corner are separate polygons. ``tolerance`` must be within [0, 1] pixels.
+    Each edge-connected region becomes one single-ring :class:`Polygon`: its outline follows the
+    pixel boundaries exactly, holes are bridged into the ring by a 0.05 px slot (a Playment
+    polygon has no holes), and it is simplified within ``tolerance`` px (at most 1). ``offset``
+    (x, y) is added to every point (for masks cropped to a tight box, as CVAT writes them).
+    See :mod:`converters.mask_trace` for the algorithm.
     """
-    if not 0 <= tolerance <= 1:
-        raise ValueError("mask simplification tolerance must be within [0, 1] px")
-    m = np.asarray(mask).astype(bool)
-    if m.ndim != 2 or not m.any():
-        return []
-    h, w = m.shape
-    # Horizontal runs per row: starts and ends from the padded row difference.
-    padded = np.zeros((h, w + 2), dtype=np.int8)
-    padded[:, 1:-1] = m
-    diff = np.diff(padded, axis=1)
-    rows_s, cols_s = np.nonzero(diff == 1)
-    _, cols_e = np.nonzero(diff == -1)
-    boxes = shapely.box(cols_s, rows_s, cols_e, rows_s + 1)
-    merged = shapely.union_all(boxes, grid_size=1.0)
-    geoms = list(getattr(merged, "geoms", [merged]))
-    ox, oy = offset
-    out: list[ShapelyPolygon] = []
-    for g in geoms:
-        if not isinstance(g, ShapelyPolygon) or g.is_empty:
-            continue
-        if tolerance > 0:
-            g2 = g.simplify(tolerance, preserve_topology=True)
-            if isinstance(g2, ShapelyPolygon) and not g2.is_empty and g2.is_valid:
-                g = g2
-        if ox or oy:
-            g = shapely.transform(g, lambda c: c + np.array([ox, oy]))
-        out.append(g)
-    out.sort(key=lambda g: -g.area)
-    return [_from_shapely(g) for g in out]
+    return trace_mask(mask, offset=offset, tolerance=tolerance)
 
 
 def polygons_to_geometry(parts: list[Polygon]) -> Polygon | MultiPolygon | None:

@@ -13,8 +13,8 @@ from pycocotools import mask as coco_mask
 from shapely.geometry import Polygon as ShapelyPolygon
 
 from converters.formats.coco_rle import RleError, decode_counts_string, rle_to_mask, rle_to_polygons
-from converters.formats.mask_trace import BRIDGE_WIDTH, trace_mask
 from converters.geometry import rasterize_polygon
+from converters.mask_trace import BRIDGE_WIDTH, trace_mask
 
 
 def runs_column_major(mask: np.ndarray) -> list[int]:

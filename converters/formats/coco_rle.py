@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import RecordSkip
+from ..mask_trace import DEFAULT_TOLERANCE, trace_mask
 from ..model import Polygon
-from .mask_trace import DEFAULT_TOLERANCE, trace_mask
 
 
 class RleError(RecordSkip, ValueError):

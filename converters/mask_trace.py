@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from ..model import Point, Polygon
+from .model import Point, Polygon
 
 #: Width in pixels of the slot that joins a hole to its exterior ring.
 BRIDGE_WIDTH = 0.05
