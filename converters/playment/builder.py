@@ -111,7 +111,7 @@ class PayloadBuilder:
         ids = JobIds(reference_id, self.o.random_ids)
         pair = ids.pair
         trackers: list[dict[str, Any]] = []
-        tracked: dict[tuple[str | int, str, str], dict[str, Any]] = {}
+        tracked: dict[tuple[str | int, str, str], tuple[dict[str, Any], Any]] = {}  # -> (tracker, id state)
         counts: dict[str, int] = dict.fromkeys(IMAGE_KEYS, 0)
         geometry = self._geometry
         for frame in frames:
@@ -147,22 +147,24 @@ class PayloadBuilder:
                         "attributes": attributes_out(attrs, "editable") if attrs else {}, **body}}})
                     counts[ptype] += 1
                     continue
-                rest = f"{key}/{ptype}/{label}"
                 tkey = (key, ptype, label)
-                tracker = tracked.get(tkey)
-                if tracker is None:
-                    tracker_id, object_id = pair(rest, fid_tail)
-                    tracker = tracked[tkey] = {"_id": tracker_id, "type": ptype, "label": label, "frames": {}}
+                tracker: dict[str, Any]
+                found = tracked.get(tkey)
+                if found is None:
+                    tracker_id, state = ids.tracker(f"{key}/{ptype}/{label}")
+                    tracker = {"_id": tracker_id, "type": ptype, "label": label, "frames": {}}
+                    tracked[tkey] = (tracker, state)
                     trackers.append(tracker)
-                elif fid in tracker["frames"]:
-                    report.skip(
-                        "duplicate_track_frame",
-                        f"track {str(key)[2:]} already has a {ptype} on frame {fid}; the second one is skipped",
-                        source,
-                    )
-                    continue
                 else:
-                    object_id = ids.make(f"{rest}/{fid}")
+                    tracker, state = found
+                    if fid in tracker["frames"]:
+                        report.skip(
+                            "duplicate_track_frame",
+                            f"track {str(key)[2:]} already has a {ptype} on frame {fid}; the second one is skipped",
+                            source,
+                        )
+                        continue
+                object_id = ids.frame(state, fid_tail)
                 tracker["frames"][fid] = {
                     "_id": object_id, "type": ptype, "label": label,
                     "attributes": attributes_out(attrs, "editable") if attrs else {}, **body,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from typing import Any
 
 #: Namespace of every deterministic id this library makes.
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/playment-prelabel/ids")
@@ -42,6 +43,23 @@ class JobIds:
             return str(uuid.uuid4())
         h = self._prefix.copy()
         h.update(rest.encode())
+        return _format(h.hexdigest())
+
+    def tracker(self, rest: str) -> tuple[str, Any]:
+        """``(make(rest), state)``: the tracker's id and the hash state that :meth:`frame` extends
+        for each of its per-frame objects, so ``rest`` is hashed once per track."""
+        if self._random:
+            return str(uuid.uuid4()), None
+        h = self._prefix.copy()
+        h.update(rest.encode())
+        return _format(h.hexdigest()), h
+
+    def frame(self, state: Any, tail: bytes) -> str:
+        """``make(rest + tail.decode())`` for the ``rest`` of ``state`` (from :meth:`tracker`)."""
+        if state is None:
+            return str(uuid.uuid4())
+        h = state.copy()
+        h.update(tail)
         return _format(h.hexdigest())
 
     def pair(self, rest: str, tail: bytes) -> tuple[str, str]:
