@@ -318,18 +318,26 @@ class FileReader:
             return False
         if any(map(contains, attribs, repeat("rotation"))):
             return False
-        frames = self._frames(t.video, fss)
-        if frames is None:
+        plain = self._plain_columns(t, fss, sx1, sy1, sx2, sy2)
+        if plain is None:
             return False
-        coords = _plain_coordinates(t, fss, sx1, sy1, sx2, sy2)
-        if coords is None:
-            return False
-        x1, y1, x2, y2 = coords
+        frames, (x1, y1, x2, y2) = plain
         attrs = self._element_attributes(t, label, rows, occs)
         if attrs is None:
             return False
         self._commit(t, label, fss, frames, (x1, y1, x2, y2), attrs)
         return True
+
+    def _plain_columns(
+        self, t: _Track, fss: tuple[str, ...], sx1: Seq[str | bytes], sy1: Seq[str | bytes],
+        sx2: Seq[str | bytes], sy2: Seq[str | bytes],
+    ) -> tuple[list[Frame], tuple[list[float], list[float], list[float], list[float]]] | None:
+        """(frames, coordinate columns) of a run of plain boxes, or None when any row is not plain."""
+        frames = self._frames(t.video, fss)
+        if frames is None:
+            return None
+        coords = _plain_coordinates(t, fss, sx1, sy1, sx2, sy2)
+        return None if coords is None else (frames, coords)
 
     def _plain_run(self, t: _Track, label: str, rows: list[tuple[bytes, ...]]) -> bool:
         """Convert cut rows that are all plain (rows with outside="1" are no records and drop out);
@@ -345,13 +353,10 @@ class FileReader:
                 return True
             kinds = set(flags)
         fss = tuple(map(bytes.decode, fcol))
-        frames = self._frames(t.video, fss)
-        if frames is None:
+        plain = self._plain_columns(t, fss, sx1, sy1, sx2, sy2)
+        if plain is None:
             return False
-        coords = _plain_coordinates(t, fss, sx1, sy1, sx2, sy2)
-        if coords is None:
-            return False
-        x1, y1, x2, y2 = coords
+        frames, (x1, y1, x2, y2) = plain
         types, strings = t.types, self.strings
         if len(kinds) == 1:  # one occluded value for all rows: the children text alone is the key
             occ = OCCLUDED[flags[0]]
