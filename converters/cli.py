@@ -16,7 +16,7 @@ from typing import Any, TextIO
 import orjson
 
 from . import __version__
-from .errors import PrelabelError, Report, SchemaValidationError, UsageError
+from .errors import PrelabelError, Report, SchemaValidationError, UsageError, issue_lines
 from .formats import REGISTRY, available, get_reader
 from .options import (
     EMIT_KINDS,
@@ -165,11 +165,8 @@ def _run_convert(ns: argparse.Namespace, stderr: TextIO) -> int:
         _write_report(ns.report, report)
     if not ns.quiet:
         stderr.write("\n".join(report.summary_lines()) + "\n")
-        for issue in report.issues[:10]:
-            stderr.write(f"  {issue}\n")
-        more = len(report.issues) + report.issues_dropped - 10
-        if more > 0:
-            stderr.write(f"  ... {more} more (see --report)\n")
+        for line in issue_lines(report.issues, 10, report.issues_dropped, " (see --report)"):
+            stderr.write(line + "\n")
         stderr.write(f"wrote {report.jobs} job(s) to {ns.out}\n")
     return 0 if report.ok else 1
 

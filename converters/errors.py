@@ -89,6 +89,16 @@ class Issue:
         return f"{where}{self.severity} [{self.code}] {self.message}"
 
 
+def issue_lines(issues: list[Issue], limit: int, not_listed: int = 0, hint: str = "") -> list[str]:
+    """The first ``limit`` issues, indented, then ``... N more<hint>`` for the rest (``not_listed``
+    counts issues that were never kept in the list)."""
+    lines = [f"  {issue}" for issue in issues[:limit]]
+    more = len(issues) + not_listed - limit
+    if more > 0:
+        lines.append(f"  ... {more} more{hint}")
+    return lines
+
+
 @dataclass
 class Report:
     """Counts and issues of one run; the conservation law is ``records_read = converted + skipped``.

@@ -36,7 +36,7 @@ from typing import Any, Protocol, TextIO
 
 import orjson
 
-from ..errors import InputError, Issue, SchemaValidationError, UsageError
+from ..errors import InputError, Issue, SchemaValidationError, UsageError, issue_lines
 from ..progress import ProgressBar
 from .client import (
     DEFAULT_BASE_URL,
@@ -672,11 +672,8 @@ def run(args: argparse.Namespace, stderr: TextIO | None = None) -> int:
             progress=progress,
         )
     except PayloadsInvalidError as exc:
-        for issue in exc.issues[:50]:
-            err.write(f"  {issue}\n")
-        more = len(exc.issues) + exc.not_listed - 50
-        if more > 0:
-            err.write(f"  ... {more} more\n")
+        for line in issue_lines(exc.issues, 50, exc.not_listed):
+            err.write(line + "\n")
         err.write(f"{exc.invalid} of {exc.total} payload(s) invalid; nothing was submitted\n")
         return 1
     finally:
