@@ -19,11 +19,15 @@ from .jobs import Job, plan_jobs
 from .model import Scene
 from .options import ConvertOptions
 from .playment.builder import PayloadBuilder
-from .playment.validate import PayloadValidator
+from .playment.validate import PayloadValidator, VideoStreamCheck
+from .playment.video_stream import StreamCheckFailed, video_pieces
 from .select import Selector
 from .writer import OutputWriter
 
 Progress = Callable[[int, int], None]
+
+#: A video job with at least this many objects is written piece by piece (``video_stream``).
+STREAM_OBJECTS = 20_000
 
 
 @contextmanager
@@ -54,9 +58,17 @@ def read_scene(
         return reader.read(paths, dict(reader_options or {}), report)
 
 
+def _checked(validator: PayloadValidator, payload: dict[str, Any], job: Job) -> dict[str, Any]:
+    issues = validator.check(payload, f"job {job.reference_id!r}")
+    if issues:
+        raise SchemaValidationError(issues)
+    return payload
+
+
 def _payloads(
     scene: Scene, jobs: list[Job], options: ConvertOptions, report: Report, progress: Progress | None
 ) -> Iterator[dict[str, Any]]:
+    """Validated payload dicts, one job at a time, each built anew (the caller may keep or change them)."""
     selector = Selector(options, report)
     builder = PayloadBuilder(options, report)
     validator = PayloadValidator(label_set=options.label_set, video_key=options.video_key)
@@ -66,14 +78,41 @@ def _payloads(
             payload = builder.image_job(job.reference_id, job.frames[0], job.srcs[0], selector.items)
         else:
             payload = builder.video_job(job.reference_id, job.frames, job.srcs, selector.items)
-        issues = validator.check(payload, f"job {job.reference_id!r}")
-        if issues:
-            raise SchemaValidationError(issues)
+        yield _checked(validator, payload, job)
         report.frames += len(job.frames)
         report.jobs += 1
         if progress is not None:
             progress(n, total)
-        yield payload
+
+
+def _write_jobs(
+    jobs: list[Job], options: ConvertOptions, report: Report, progress: Progress | None, writer: OutputWriter
+) -> None:
+    """Build, validate and write each job. Payloads here are only serialized, so objects with the
+    same attribute dict share one output dict, and a video job of at least :data:`STREAM_OBJECTS`
+    objects is written piece by piece (``video_stream``) instead of as one dict tree."""
+    selector = Selector(options, report)
+    builder = PayloadBuilder(options, report)
+    validator = PayloadValidator(label_set=options.label_set, video_key=options.video_key)
+    total = len(jobs)
+    for n, job in enumerate(jobs, 1):
+        ref, frames, srcs = job.reference_id, job.frames, job.srcs
+        if options.job_type == "image":
+            writer.write(_checked(validator, builder.image_job(ref, frames[0], srcs[0], selector.items), job))
+        else:
+            plans = builder.plan_video(frames, selector.items)
+            if sum(len(plan.frames) for plan in plans) < STREAM_OBJECTS:
+                writer.write(_checked(validator, builder.video_payload(ref, frames, srcs, plans, {}), job))
+            else:
+                try:
+                    pieces = video_pieces(builder, VideoStreamCheck(validator), ref, frames, srcs, plans)
+                    writer.write_pieces(ref, pieces)
+                except StreamCheckFailed:  # build it whole: the full check says what and where
+                    writer.write(_checked(validator, builder.video_payload(ref, frames, srcs, plans), job))
+        report.frames += len(frames)
+        report.jobs += 1
+        if progress is not None:
+            progress(n, total)
 
 
 def iter_payloads(
@@ -104,8 +143,7 @@ def write_scene(
     report = report if report is not None else Report(strict=options.strict)
     jobs = plan_jobs(scene, options)
     with _no_gc(), OutputWriter(out) as writer:
-        for payload in _payloads(scene, jobs, options, report, progress):
-            writer.write(payload)
+        _write_jobs(jobs, options, report, progress, writer)
         writer.commit()
     return report
 

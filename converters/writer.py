@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -64,14 +65,44 @@ class OutputWriter:
             self._file.write(orjson.dumps(payload, option=orjson.OPT_APPEND_NEWLINE))
         else:
             data = orjson.dumps(payload)
-            stem = safe_file_stem(str(payload["reference_id"]))
-            key = stem.lower()
-            if key in self._names:  # pragma: no cover - prevented by the hash suffix
-                raise UsageError(f"two reference ids map to the file name {stem}.json")
-            self._names.add(key)
-            with open(self._tmp / f"{stem}.json", "wb") as f:
+            with open(self._job_path(str(payload["reference_id"])), "wb") as f:
                 f.write(data)
         self.count += 1
+
+    def write_pieces(self, reference_id: str, pieces: Iterable[bytes]) -> None:
+        """Write one payload given as its JSON bytes in pieces (see ``video_stream``). When
+        ``pieces`` raises, whatever it had written of this payload is removed and the error goes on."""
+        if self._file is not None:
+            out = self._file
+            start = out.tell()
+            try:
+                for piece in pieces:
+                    out.write(piece)
+                out.write(b"\n")
+            except BaseException:
+                out.seek(start)
+                out.truncate()
+                raise
+        else:
+            path = self._job_path(reference_id)
+            try:
+                with open(path, "wb") as f:
+                    for piece in pieces:
+                        f.write(piece)
+            except BaseException:
+                path.unlink(missing_ok=True)
+                self._names.discard(path.stem.lower())
+                raise
+        self.count += 1
+
+    def _job_path(self, reference_id: str) -> Path:
+        """The file of one job in the output directory (names are claimed once)."""
+        stem = safe_file_stem(reference_id)
+        key = stem.lower()
+        if key in self._names:  # pragma: no cover - prevented by the hash suffix
+            raise UsageError(f"two reference ids map to the file name {stem}.json")
+        self._names.add(key)
+        return self._tmp / f"{stem}.json"
 
     def commit(self) -> None:
         """Move the finished output into place (replacing an earlier output of the same name)."""

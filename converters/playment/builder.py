@@ -22,7 +22,7 @@ for per-frame objects), or ``uuid4`` with ``random_ids``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 from ..errors import Report
 from ..model import AttributeValue, Box, Cuboid, Frame, Geometry, Keypoints, Polygon, Polyline
@@ -47,6 +47,25 @@ def attributes_out(attrs: dict[str, AttributeValue] | None, state: str | None) -
         for k, v in attrs.items():
             out[k] = {"value": v, "state": state}
     return out
+
+
+class TrackPlan:
+    """One tracker of a video job after pass 1: its id name (``<track key>/<type>/<label>``), type,
+    label and, per frame in order, the frame, the geometry (a :class:`Box` inside the frame, or the
+    output geometry keys) and the attribute dict."""
+
+    __slots__ = ("attrs", "bodies", "frames", "label", "name", "ptype")
+
+    def __init__(
+        self, name: str, ptype: str, label: str, frame: Frame, body: Box | go.GeometryOut,
+        attrs: dict[str, AttributeValue] | None,
+    ) -> None:
+        self.name = name
+        self.ptype = ptype
+        self.label = label
+        self.frames = [frame]
+        self.bodies = [body]
+        self.attrs = [attrs]
 
 
 class PayloadBuilder:
@@ -100,6 +119,123 @@ class PayloadBuilder:
         payload["data"] = data
         return payload
 
+    def plan_video(
+        self, frames: list[Frame], items: Callable[[Frame], Iterable[Item]]
+    ) -> list[TrackPlan]:
+        """Pass 1 of a video job, in frame order: select, place and group every object into its
+        tracker (in order of first appearance); skips and clamps are reported and counted here.
+
+        A box inside its frame keeps its model :class:`Box` (normalized in pass 2); every other
+        geometry is converted now. Nothing per object is built beyond three list slots.
+        """
+        report = self.report
+        plans: list[TrackPlan] = []
+        tracked: dict[tuple[str | int, str, str], TrackPlan] = {}
+        counts: dict[str, int] = dict.fromkeys(IMAGE_KEYS, 0)
+        geometry = self._geometry
+        repeated_ids = len({f.id for f in frames}) != len(frames)  # an invalid job: compare ids, not frames
+        for frame in frames:
+            fid = frame.id
+            w = frame.width
+            h = frame.height
+            for label, geom, attrs, key, source in items(frame):
+                body: Box | go.GeometryOut
+                if type(geom) is Box and 0.0 <= geom.x1 < geom.x2 <= w and 0.0 <= geom.y1 < geom.y2 <= h:
+                    ptype = "rectangle"  # a box inside the frame: nothing to clamp or skip
+                    body = geom
+                else:
+                    built = geometry(geom, w, h, label, source)
+                    if built is None:
+                        continue
+                    ptype, body = built
+                if type(key) is int:  # an object without a track id: a one-frame tracker
+                    plans.append(TrackPlan(f"{UNTRACKED}{fid}:{key}/{ptype}/{label}", ptype, label, frame, body, attrs))
+                    counts[ptype] += 1
+                    continue
+                tkey = (key, ptype, label)
+                plan = tracked.get(tkey)
+                if plan is None:
+                    plan = tracked[tkey] = TrackPlan(f"{key}/{ptype}/{label}", ptype, label, frame, body, attrs)
+                    plans.append(plan)
+                else:
+                    seen = plan.frames
+                    # frames come in order, so a second object of the track on this frame follows the first
+                    if seen[-1] is frame or (repeated_ids and any(f.id == fid for f in seen)):
+                        report.skip(
+                            "duplicate_track_frame",
+                            f"track {str(key)[2:]} already has a {ptype} on frame {fid}; the second one is skipped",
+                            source,
+                        )
+                        continue
+                    seen.append(frame)
+                    plan.bodies.append(body)
+                    plan.attrs.append(attrs)
+                counts[ptype] += 1
+        self._count(counts)
+        return plans
+
+    def frame_objects(
+        self, plan: TrackPlan, state: Any, ids: JobIds, start: int, stop: int,
+        shared: dict[int, dict[str, Any]] | None,
+    ) -> dict[str, dict[str, Any]]:
+        """Pass 2: the tracker's per-frame objects ``start:stop`` as its ``frames`` mapping.
+
+        ``shared`` (an attribute cache) lets objects with the same attribute dict share one output
+        dict: only for payloads nobody else sees (serialized and dropped); None builds each anew.
+        """
+        ptype = plan.ptype
+        label = plan.label
+        frame_id = ids.frame
+        out: dict[str, dict[str, Any]] = {}
+        for frame, body, attrs in zip(plan.frames[start:stop], plan.bodies[start:stop], plan.attrs[start:stop]):
+            fid = frame.id
+            if not attrs:
+                attributes: dict[str, Any] = {}
+            elif shared is None:
+                attributes = attributes_out(attrs, "editable")
+            else:
+                found = shared.get(id(attrs))
+                if found is None:
+                    found = shared[id(attrs)] = attributes_out(attrs, "editable")
+                attributes = found
+            if type(body) is Box:
+                w = frame.width
+                h = frame.height
+                x1 = body.x1 / w
+                y1 = body.y1 / h
+                x2 = body.x2 / w
+                y2 = body.y2 / h
+                out[fid] = {"_id": frame_id(state, f"/{fid}".encode()), "type": ptype, "label": label,
+                            "attributes": attributes, "coordinates": [
+                                {"x": x1, "y": y1}, {"x": x2, "y": y1}, {"x": x2, "y": y2}, {"x": x1, "y": y2}]}
+            else:
+                out[fid] = {"_id": frame_id(state, f"/{fid}".encode()), "type": ptype, "label": label,
+                            "attributes": attributes, **cast("go.GeometryOut", body)}
+        return out
+
+    def video_envelope(self, reference_id: str, frames: list[Frame], srcs: list[str]) -> dict[str, Any]:
+        """The video payload with an empty ``annotations`` list (the streaming writer fills it in)."""
+        data = {
+            "video_data": {"frames": [{"frame_id": f.id, "src": s} for f, s in zip(frames, srcs)]},
+            "maker_response": {self.o.video_key: {"data": {"annotations": []}}},
+        }
+        return self._envelope(reference_id, data)
+
+    def video_payload(
+        self, reference_id: str, frames: list[Frame], srcs: list[str], plans: list[TrackPlan],
+        shared: dict[int, dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Pass 2 all at once: the whole payload dict of a planned video job."""
+        ids = JobIds(reference_id, self.o.random_ids)
+        trackers = []
+        for plan in plans:
+            tracker_id, state = ids.tracker(plan.name)
+            trackers.append({"_id": tracker_id, "type": plan.ptype, "label": plan.label,
+                             "frames": self.frame_objects(plan, state, ids, 0, len(plan.frames), shared)})
+        payload = self.video_envelope(reference_id, frames, srcs)
+        payload["data"]["maker_response"][self.o.video_key]["data"]["annotations"] = trackers
+        return payload
+
     def video_job(
         self,
         reference_id: str,
@@ -107,75 +243,8 @@ class PayloadBuilder:
         srcs: list[str],
         items: Callable[[Frame], Iterable[Item]],
     ) -> dict[str, Any]:
-        report = self.report
-        ids = JobIds(reference_id, self.o.random_ids)
-        pair = ids.pair
-        trackers: list[dict[str, Any]] = []
-        tracked: dict[tuple[str | int, str, str], tuple[dict[str, Any], Any]] = {}  # -> (tracker, id state)
-        counts: dict[str, int] = dict.fromkeys(IMAGE_KEYS, 0)
-        geometry = self._geometry
-        for frame in frames:
-            fid = frame.id
-            fid_tail = f"/{fid}".encode()
-            w = frame.width
-            h = frame.height
-            for label, geom, attrs, key, source in items(frame):
-                body: go.GeometryOut | None = None
-                if type(geom) is Box:
-                    x1 = geom.x1
-                    y1 = geom.y1
-                    x2 = geom.x2
-                    y2 = geom.y2
-                    if 0.0 <= x1 < x2 <= w and 0.0 <= y1 < y2 <= h:
-                        # fast path: a box inside the frame (nothing to clamp or skip)
-                        ptype = "rectangle"
-                        x1 /= w
-                        y1 /= h
-                        x2 /= w
-                        y2 /= h
-                        body = {"coordinates": [
-                            {"x": x1, "y": y1}, {"x": x2, "y": y1}, {"x": x2, "y": y2}, {"x": x1, "y": y2}]}
-                if body is None:
-                    built = geometry(geom, w, h, label, source)
-                    if built is None:
-                        continue
-                    ptype, body = built
-                if type(key) is int:  # an object without a track id: a one-frame tracker
-                    tracker_id, object_id = pair(f"{UNTRACKED}{fid}:{key}/{ptype}/{label}", fid_tail)
-                    trackers.append({"_id": tracker_id, "type": ptype, "label": label, "frames": {fid: {
-                        "_id": object_id, "type": ptype, "label": label,
-                        "attributes": attributes_out(attrs, "editable") if attrs else {}, **body}}})
-                    counts[ptype] += 1
-                    continue
-                tkey = (key, ptype, label)
-                tracker: dict[str, Any]
-                found = tracked.get(tkey)
-                if found is None:
-                    tracker_id, state = ids.tracker(f"{key}/{ptype}/{label}")
-                    tracker = {"_id": tracker_id, "type": ptype, "label": label, "frames": {}}
-                    tracked[tkey] = (tracker, state)
-                    trackers.append(tracker)
-                else:
-                    tracker, state = found
-                    if fid in tracker["frames"]:
-                        report.skip(
-                            "duplicate_track_frame",
-                            f"track {str(key)[2:]} already has a {ptype} on frame {fid}; the second one is skipped",
-                            source,
-                        )
-                        continue
-                object_id = ids.frame(state, fid_tail)
-                tracker["frames"][fid] = {
-                    "_id": object_id, "type": ptype, "label": label,
-                    "attributes": attributes_out(attrs, "editable") if attrs else {}, **body,
-                }
-                counts[ptype] += 1
-        self._count(counts)
-        data = {
-            "video_data": {"frames": [{"frame_id": f.id, "src": s} for f, s in zip(frames, srcs)]},
-            "maker_response": {self.o.video_key: {"data": {"annotations": trackers}}},
-        }
-        return self._envelope(reference_id, data)
+        """The payload dict of one video job (both passes)."""
+        return self.video_payload(reference_id, frames, srcs, self.plan_video(frames, items))
 
     def image_job(
         self,

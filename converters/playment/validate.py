@@ -37,6 +37,7 @@ import itertools
 import json
 import math
 import re
+from array import array
 from collections.abc import Collection, Iterable, Iterator
 from functools import cache
 from pathlib import Path
@@ -137,6 +138,21 @@ def _fast_validator(video_key: str) -> Any:
     if hasattr(jsonschema_rs, "Registry"):
         reg = jsonschema_rs.Registry(list(found.items()))
         return jsonschema_rs.validator_for(root, registry=reg)
+
+    def retrieve(uri: str) -> Any:  # pragma: no cover - jsonschema_rs without Registry
+        return found[uri]
+
+    return jsonschema_rs.validator_for(root, retriever=retrieve)  # pragma: no cover
+
+
+@cache
+def _fast_trackers_validator() -> Any:
+    """A compiled validator of a list of video trackers (``tracker.json`` items)."""
+    found = schemas.load_schemas()
+    root = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "array",
+            "items": {"$ref": schemas.BASE_URI + "tracker.json"}}
+    if hasattr(jsonschema_rs, "Registry"):
+        return jsonschema_rs.validator_for(root, registry=jsonschema_rs.Registry(list(found.items())))
 
     def retrieve(uri: str) -> Any:  # pragma: no cover - jsonschema_rs without Registry
         return found[uri]
@@ -347,6 +363,74 @@ class PayloadValidator:
                 issues.append(_issue("unknown_label", f"label {label!r} is not in the project's label set "
                                      f"({len(allowed)} labels){hint}", where, parts))
         return issues
+
+
+class VideoStreamCheck:
+    """Checks a video payload that is written in pieces and never held whole.
+
+    First the envelope (the payload with an empty ``annotations`` list), then the trackers batch
+    by batch, where a long tracker may come in several parts that each carry some of its frames
+    (every part of a valid tracker is a valid tracker). Each step only answers yes or no, with
+    the same rules as :meth:`PayloadValidator.check`: the schemas (the compiled validator), frame
+    keys among the job's frames, labels in the label set, polygon and line shapes, and ``_id``s
+    unique across the job (their hashes are kept, 8 bytes per id, and compared at
+    :meth:`finish`). After a no, the caller builds the whole payload and calls ``check`` for the
+    located issues.
+    """
+
+    __slots__ = ("_hashes", "_known", "_label_set", "_trackers", "_validator")
+
+    def __init__(self, validator: PayloadValidator) -> None:
+        self._validator = validator
+        self._trackers = _fast_trackers_validator()
+        self._label_set = validator.label_set
+        self._known: set[str] = set()
+        self._hashes = array("q")
+
+    def envelope_ok(self, envelope: dict[str, Any]) -> bool:
+        """The payload without trackers: schema and unique frame ids."""
+        if self._validator.check(envelope):
+            return False
+        self._known = {f["frame_id"] for f in envelope["data"]["video_data"]["frames"]}
+        return True
+
+    def trackers_ok(self, trackers: list[dict[str, Any]], continued: bool = False) -> bool:
+        """Trackers (or parts of trackers) of the payload, in order; ``continued``: the first one
+        is a further part of the last tracker of the previous call (its ``_id`` is counted once)."""
+        try:
+            if not self._trackers.is_valid(trackers):
+                return False
+        except (ValueError, TypeError, OverflowError):
+            return False
+        known = self._known
+        hashes = self._hashes
+        label_set = self._label_set
+        for tracker in trackers:
+            per_frame = tracker["frames"]
+            if not known.issuperset(per_frame):
+                return False
+            if continued:
+                continued = False
+            else:
+                hashes.append(hash(tracker["_id"]))
+            hashes.extend([hash(obj["_id"]) for obj in per_frame.values()])
+            if label_set is not None:
+                labels = {obj["label"] for obj in per_frame.values()}
+                labels.add(tracker["label"])
+                labels.discard("")
+                if not labels <= label_set:
+                    return False
+            kind = tracker["type"]
+            if (kind == "polygon" or kind == "line") and _shape_issues(
+                    [(kind, obj, ()) for obj in per_frame.values()], ""):
+                return False
+        return True
+
+    def finish(self) -> bool:
+        """True when no two ``_id``s of the payload are equal (equal hashes, almost surely a real
+        duplicate, also answer no: the full check is exact)."""
+        hashes = np.frombuffer(self._hashes, dtype=np.int64)
+        return bool(np.unique(hashes).size == hashes.size)
 
 
 # --------------------------------------------------------------------------- semantic helpers

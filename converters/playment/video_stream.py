@@ -1,0 +1,90 @@
+"""Serialize one big video job piece by piece, never holding its payload whole (pass 2, streamed).
+
+A video job is a single JSON object whose trackers hold every object of the sequence, so a long
+video (a CVAT task of 200k shapes) would otherwise be a dict tree of several hundred MB built,
+checked and dumped at once. Here the trackers are built, checked (:class:`VideoStreamCheck`) and
+dumped in batches of about :data:`CHUNK` objects; a longer tracker goes out in parts of
+:data:`CHUNK` frames. The pieces joined are exactly ``orjson.dumps`` of the whole payload: orjson
+writes compact JSON in key order, so the line is the dumped envelope with the trackers spliced
+into its empty ``"annotations":[]`` (the last key of the last key of the payload).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from ..model import Frame
+from .builder import PayloadBuilder, TrackPlan
+from .ids import JobIds
+from .validate import VideoStreamCheck
+
+#: Objects per batch of trackers (and frames per part of a longer tracker).
+CHUNK = 2048
+_TAIL = b'"annotations":[]}}}}}'
+_CLOSE = b"]}}}}}"
+
+
+class StreamCheckFailed(Exception):
+    """A piece failed a check: the caller builds the whole payload to locate the issues."""
+
+
+def video_pieces(
+    builder: PayloadBuilder, check: VideoStreamCheck, reference_id: str, frames: list[Frame], srcs: list[str],
+    plans: list[TrackPlan],
+) -> Iterator[bytes]:
+    """The JSON bytes of the planned video job, in pieces (no newline); raises
+    :class:`StreamCheckFailed` before yielding the piece that failed (or the closing one)."""
+    envelope = builder.video_envelope(reference_id, frames, srcs)
+    if not check.envelope_ok(envelope):
+        raise StreamCheckFailed
+    head = orjson.dumps(envelope)
+    if not head.endswith(_TAIL):  # pragma: no cover - the envelope puts data, and annotations, last
+        raise AssertionError("the payload envelope does not end with its annotations")
+    yield head[: -len(_CLOSE)]
+    ids = JobIds(reference_id, builder.o.random_ids)
+    batch: list[dict[str, Any]] = []
+    size = 0
+    sep = b""
+    for plan in plans:
+        tracker_id, state = ids.tracker(plan.name)
+        n = len(plan.frames)
+        if n <= CHUNK:
+            objects = builder.frame_objects(plan, state, ids, 0, n, {})
+            batch.append({"_id": tracker_id, "type": plan.ptype, "label": plan.label, "frames": objects})
+            size += n
+            if size >= CHUNK:
+                yield sep + _dump_checked(check, batch)
+                sep = b","
+                batch = []
+                size = 0
+            continue
+        if batch:
+            yield sep + _dump_checked(check, batch)
+            sep = b","
+            batch = []
+            size = 0
+        part_sep = sep + orjson.dumps({"_id": tracker_id, "type": plan.ptype, "label": plan.label, "frames": {}})[:-2]
+        for start in range(0, n, CHUNK):
+            objects = builder.frame_objects(plan, state, ids, start, min(start + CHUNK, n), {})
+            part = {"_id": tracker_id, "type": plan.ptype, "label": plan.label, "frames": objects}
+            if not check.trackers_ok([part], continued=start > 0):
+                raise StreamCheckFailed
+            yield part_sep + orjson.dumps(objects)[1:-1]
+            part_sep = b","
+        yield b"}}"
+        sep = b","
+    if batch:
+        yield sep + _dump_checked(check, batch)
+    if not check.finish():
+        raise StreamCheckFailed
+    yield _CLOSE
+
+
+def _dump_checked(check: VideoStreamCheck, trackers: list[dict[str, Any]]) -> bytes:
+    """The trackers as JSON list items (no brackets), once they pass the check."""
+    if not check.trackers_ok(trackers):
+        raise StreamCheckFailed
+    return orjson.dumps(trackers)[1:-1]
