@@ -22,7 +22,7 @@ for per-frame objects), or ``uuid4`` with ``random_ids``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, cast
+from typing import Any, TypeAlias, cast
 
 from ..errors import Report
 from ..model import AttributeValue, Box, Cuboid, Frame, Geometry, Keypoints, Polygon, Polyline
@@ -66,6 +66,43 @@ class TrackPlan:
         self.frames = [frame]
         self.bodies = [body]
         self.attrs = [attrs]
+
+
+#: An object without a track id after pass 1: (id name, type, label, frame, geometry, attributes).
+SinglePlan: TypeAlias = "tuple[str, str, str, Frame, Box | go.GeometryOut, dict[str, AttributeValue] | None]"
+Plan: TypeAlias = "TrackPlan | SinglePlan"
+
+
+def plan_size(plan: Plan) -> int:
+    """Objects in a planned tracker."""
+    return 1 if type(plan) is tuple else len(plan.frames)  # type: ignore[union-attr]
+
+
+def _frame_object(
+    object_id: str, ptype: str, label: str, frame: Frame, body: Box | go.GeometryOut,
+    attrs: dict[str, AttributeValue] | None, shared: dict[int, dict[str, Any]] | None,
+) -> dict[str, Any]:
+    """One per-frame video object; a :class:`Box` body is normalized by the frame's size here."""
+    attributes: dict[str, Any]
+    if not attrs:
+        attributes = {}
+    elif shared is None:
+        attributes = attributes_out(attrs, "editable")
+    else:
+        attributes = shared.get(id(attrs))  # type: ignore[assignment]
+        if attributes is None:
+            attributes = shared[id(attrs)] = attributes_out(attrs, "editable")
+    if type(body) is Box:
+        w = frame.width
+        h = frame.height
+        x1 = body.x1 / w
+        y1 = body.y1 / h
+        x2 = body.x2 / w
+        y2 = body.y2 / h
+        return {"_id": object_id, "type": ptype, "label": label, "attributes": attributes, "coordinates": [
+            {"x": x1, "y": y1}, {"x": x2, "y": y1}, {"x": x2, "y": y2}, {"x": x1, "y": y2}]}
+    return {"_id": object_id, "type": ptype, "label": label, "attributes": attributes,
+            **cast("go.GeometryOut", body)}
 
 
 class PayloadBuilder:
@@ -121,7 +158,7 @@ class PayloadBuilder:
 
     def plan_video(
         self, frames: list[Frame], items: Callable[[Frame], Iterable[Item]]
-    ) -> list[TrackPlan]:
+    ) -> list[Plan]:
         """Pass 1 of a video job, in frame order: select, place and group every object into its
         tracker (in order of first appearance); skips and clamps are reported and counted here.
 
@@ -129,7 +166,7 @@ class PayloadBuilder:
         geometry is converted now. Nothing per object is built beyond three list slots.
         """
         report = self.report
-        plans: list[TrackPlan] = []
+        plans: list[Plan] = []
         tracked: dict[tuple[str | int, str, str], TrackPlan] = {}
         counts: dict[str, int] = dict.fromkeys(IMAGE_KEYS, 0)
         geometry = self._geometry
@@ -149,7 +186,7 @@ class PayloadBuilder:
                         continue
                     ptype, body = built
                 if type(key) is int:  # an object without a track id: a one-frame tracker
-                    plans.append(TrackPlan(f"{UNTRACKED}{fid}:{key}/{ptype}/{label}", ptype, label, frame, body, attrs))
+                    plans.append((f"{UNTRACKED}{fid}:{key}/{ptype}/{label}", ptype, label, frame, body, attrs))
                     counts[ptype] += 1
                     continue
                 tkey = (key, ptype, label)
@@ -174,44 +211,30 @@ class PayloadBuilder:
         self._count(counts)
         return plans
 
-    def frame_objects(
-        self, plan: TrackPlan, state: Any, ids: JobIds, start: int, stop: int,
-        shared: dict[int, dict[str, Any]] | None,
-    ) -> dict[str, dict[str, Any]]:
-        """Pass 2: the tracker's per-frame objects ``start:stop`` as its ``frames`` mapping.
+    def tracker(
+        self, plan: Plan, ids: JobIds, shared: dict[int, dict[str, Any]] | None, start: int = 0,
+        stop: int | None = None,
+    ) -> dict[str, Any]:
+        """Pass 2: the tracker of ``plan``, or the part of it holding its frames ``start:stop``.
 
         ``shared`` (an attribute cache) lets objects with the same attribute dict share one output
         dict: only for payloads nobody else sees (serialized and dropped); None builds each anew.
         """
+        if type(plan) is tuple:
+            name, ptype, label, frame, body, attrs = plan
+            tracker_id, object_id = ids.pair(name, f"/{frame.id}".encode())
+            return {"_id": tracker_id, "type": ptype, "label": label,
+                    "frames": {frame.id: _frame_object(object_id, ptype, label, frame, body, attrs, shared)}}
+        assert isinstance(plan, TrackPlan)
         ptype = plan.ptype
         label = plan.label
+        tracker_id, state = ids.tracker(plan.name)
         frame_id = ids.frame
-        out: dict[str, dict[str, Any]] = {}
+        objects: dict[str, dict[str, Any]] = {}
         for frame, body, attrs in zip(plan.frames[start:stop], plan.bodies[start:stop], plan.attrs[start:stop]):
             fid = frame.id
-            if not attrs:
-                attributes: dict[str, Any] = {}
-            elif shared is None:
-                attributes = attributes_out(attrs, "editable")
-            else:
-                found = shared.get(id(attrs))
-                if found is None:
-                    found = shared[id(attrs)] = attributes_out(attrs, "editable")
-                attributes = found
-            if type(body) is Box:
-                w = frame.width
-                h = frame.height
-                x1 = body.x1 / w
-                y1 = body.y1 / h
-                x2 = body.x2 / w
-                y2 = body.y2 / h
-                out[fid] = {"_id": frame_id(state, f"/{fid}".encode()), "type": ptype, "label": label,
-                            "attributes": attributes, "coordinates": [
-                                {"x": x1, "y": y1}, {"x": x2, "y": y1}, {"x": x2, "y": y2}, {"x": x1, "y": y2}]}
-            else:
-                out[fid] = {"_id": frame_id(state, f"/{fid}".encode()), "type": ptype, "label": label,
-                            "attributes": attributes, **cast("go.GeometryOut", body)}
-        return out
+            objects[fid] = _frame_object(frame_id(state, f"/{fid}".encode()), ptype, label, frame, body, attrs, shared)
+        return {"_id": tracker_id, "type": ptype, "label": label, "frames": objects}
 
     def video_envelope(self, reference_id: str, frames: list[Frame], srcs: list[str]) -> dict[str, Any]:
         """The video payload with an empty ``annotations`` list (the streaming writer fills it in)."""
@@ -222,16 +245,13 @@ class PayloadBuilder:
         return self._envelope(reference_id, data)
 
     def video_payload(
-        self, reference_id: str, frames: list[Frame], srcs: list[str], plans: list[TrackPlan],
+        self, reference_id: str, frames: list[Frame], srcs: list[str], plans: list[Plan],
         shared: dict[int, dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Pass 2 all at once: the whole payload dict of a planned video job."""
         ids = JobIds(reference_id, self.o.random_ids)
-        trackers = []
-        for plan in plans:
-            tracker_id, state = ids.tracker(plan.name)
-            trackers.append({"_id": tracker_id, "type": plan.ptype, "label": plan.label,
-                             "frames": self.frame_objects(plan, state, ids, 0, len(plan.frames), shared)})
+        tracker = self.tracker
+        trackers = [tracker(plan, ids, shared) for plan in plans]
         payload = self.video_envelope(reference_id, frames, srcs)
         payload["data"]["maker_response"][self.o.video_key]["data"]["annotations"] = trackers
         return payload

@@ -62,3 +62,13 @@ class JobIds:
         h.update(tail)
         return _format(h.hexdigest())
 
+    def pair(self, rest: str, tail: bytes) -> tuple[str, str]:
+        """``(make(rest), make(rest + tail.decode()))`` hashing ``rest`` once (SHA-1 streams);
+        the builder passes ``tail = b"/<frame_id>"``."""
+        if self._random:
+            return str(uuid.uuid4()), str(uuid.uuid4())
+        h = self._prefix.copy()
+        h.update(rest.encode())
+        first = _format(h.hexdigest())
+        h.update(tail)
+        return first, _format(h.hexdigest())

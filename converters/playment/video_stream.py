@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from ..model import Frame
-from .builder import PayloadBuilder, TrackPlan
+from .builder import PayloadBuilder, Plan, plan_size
 from .ids import JobIds
 from .validate import VideoStreamCheck
 
@@ -33,7 +33,7 @@ class StreamCheckFailed(Exception):
 
 def video_pieces(
     builder: PayloadBuilder, check: VideoStreamCheck, reference_id: str, frames: list[Frame], srcs: list[str],
-    plans: list[TrackPlan],
+    plans: list[Plan],
 ) -> Iterator[bytes]:
     """The JSON bytes of the planned video job, in pieces (no newline); raises
     :class:`StreamCheckFailed` before yielding the piece that failed (or the closing one)."""
@@ -49,11 +49,9 @@ def video_pieces(
     size = 0
     sep = b""
     for plan in plans:
-        tracker_id, state = ids.tracker(plan.name)
-        n = len(plan.frames)
+        n = plan_size(plan)
         if n <= CHUNK:
-            objects = builder.frame_objects(plan, state, ids, 0, n, {})
-            batch.append({"_id": tracker_id, "type": plan.ptype, "label": plan.label, "frames": objects})
+            batch.append(builder.tracker(plan, ids, {}))
             size += n
             if size >= CHUNK:
                 yield sep + _dump_checked(check, batch)
@@ -66,14 +64,16 @@ def video_pieces(
             sep = b","
             batch = []
             size = 0
-        part_sep = sep + orjson.dumps({"_id": tracker_id, "type": plan.ptype, "label": plan.label, "frames": {}})[:-2]
         for start in range(0, n, CHUNK):
-            objects = builder.frame_objects(plan, state, ids, start, min(start + CHUNK, n), {})
-            part = {"_id": tracker_id, "type": plan.ptype, "label": plan.label, "frames": objects}
+            part = builder.tracker(plan, ids, {}, start, start + CHUNK)
             if not check.trackers_ok([part], continued=start > 0):
                 raise StreamCheckFailed
-            yield part_sep + orjson.dumps(objects)[1:-1]
-            part_sep = b","
+            objects = orjson.dumps(part["frames"])[1:-1]
+            if start == 0:  # the tracker's keys up to its open "frames" object, then the objects
+                part["frames"] = {}
+                yield sep + orjson.dumps(part)[:-2] + objects
+            else:
+                yield b"," + objects
         yield b"}}"
         sep = b","
     if batch:
