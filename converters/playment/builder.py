@@ -222,7 +222,7 @@ class PayloadBuilder:
         """
         if type(plan) is tuple:
             name, ptype, label, frame, body, attrs = plan
-            tracker_id, object_id = ids.pair(name, f"/{frame.id}".encode())
+            tracker_id, object_id = ids.pair(name, f"/{frame.id}")
             return {"_id": tracker_id, "type": ptype, "label": label,
                     "frames": {frame.id: _frame_object(object_id, ptype, label, frame, body, attrs, shared)}}
         assert isinstance(plan, TrackPlan)
@@ -233,7 +233,7 @@ class PayloadBuilder:
         objects: dict[str, dict[str, Any]] = {}
         for frame, body, attrs in zip(plan.frames[start:stop], plan.bodies[start:stop], plan.attrs[start:stop]):
             fid = frame.id
-            objects[fid] = _frame_object(frame_id(state, f"/{fid}".encode()), ptype, label, frame, body, attrs, shared)
+            objects[fid] = _frame_object(frame_id(state, f"/{fid}"), ptype, label, frame, body, attrs, shared)
         return {"_id": tracker_id, "type": ptype, "label": label, "frames": objects}
 
     def video_envelope(self, reference_id: str, frames: list[Frame], srcs: list[str]) -> dict[str, Any]:

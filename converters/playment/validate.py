@@ -302,33 +302,28 @@ class PayloadValidator:
             return issues
         base: PathParts = ("data", "maker_response", self.video_key, "data", "annotations")
         trackers = maker[self.video_key]["data"]["annotations"]
-        ids: list[str] = []
-        shaped: list[tuple[str, dict[str, Any], PathParts]] = []
-        append = ids.append
-        for i, tracker in enumerate(trackers):
-            append(tracker["_id"])
-            per_frame = tracker["frames"]
-            if len(per_frame) == 1:  # the common one-frame tracker, without building lists
-                for fid, obj in per_frame.items():
-                    append(obj["_id"])
-                    if fid not in known:
-                        issues += _unknown_frames(per_frame, known, where, (*base, i, "frames"))
-            else:
-                ids.extend([obj["_id"] for obj in per_frame.values()])
+        per_frames = [tracker["frames"] for tracker in trackers]
+        objects = [obj for per_frame in per_frames for obj in per_frame.values()]
+        if not known.issuperset(set().union(*per_frames)):
+            for i, per_frame in enumerate(per_frames):
                 if not known.issuperset(per_frame):
                     issues += _unknown_frames(per_frame, known, where, (*base, i, "frames"))
-            kind = tracker["type"]
-            if kind == "polygon" or kind == "line":
-                shaped.extend((kind, obj, (*base, i, "frames", fid)) for fid, obj in per_frame.items())
+        ids = [tracker["_id"] for tracker in trackers]
+        ids += [obj["_id"] for obj in objects]
         if len(set(ids)) != len(ids):
             issues += _duplicate_ids(_video_ids(trackers, base), where)
         if self.label_set is not None:
-            labels = {obj["label"] for tracker in trackers for obj in tracker["frames"].values()}
+            labels = {obj["label"] for obj in objects}
             labels.update([tracker["label"] for tracker in trackers])
             labels.discard("")
             if not labels <= self.label_set:
                 issues += self._labels(_video_labels(trackers, base), where)
-        issues += _shape_issues(shaped, where)
+        kinds = {tracker["type"] for tracker in trackers}
+        if "polygon" in kinds or "line" in kinds:
+            shaped = [(kind, obj, (*base, i, "frames", fid)) for i, tracker in enumerate(trackers)
+                      if (kind := tracker["type"]) == "polygon" or kind == "line"
+                      for fid, obj in tracker["frames"].items()]
+            issues += _shape_issues(shaped, where)
         return issues
 
     def _image(self, maker: dict[str, Any], where: str) -> list[Issue]:
