@@ -18,7 +18,7 @@ from .formats import get_reader
 from .jobs import Job, plan_jobs
 from .model import Scene
 from .options import ConvertOptions
-from .playment.builder import PayloadBuilder, plan_size
+from .playment.builder import PayloadBuilder
 from .playment.validate import PayloadValidator, VideoStreamCheck
 from .playment.video_stream import StreamCheckFailed, video_pieces
 from .select import Selector
@@ -100,8 +100,8 @@ def _write_jobs(
         if options.job_type == "image":
             writer.write(_checked(validator, builder.image_job(ref, frames[0], srcs[0], selector.items), job))
         else:
-            plans = builder.plan_video(frames, selector.items)
-            if sum(map(plan_size, plans)) < STREAM_OBJECTS:
+            plans, size = builder.plan_video(frames, selector.items)
+            if size < STREAM_OBJECTS:
                 writer.write(_checked(validator, builder.video_payload(ref, frames, srcs, plans, {}), job))
             else:
                 try:

@@ -135,12 +135,16 @@ class PayloadBuilder:
             return None
         return ptype, result
 
-    def _count(self, counts: dict[str, int]) -> None:
+    def _count(self, counts: dict[str, int]) -> int:
+        """Add one job's objects by Playment type to the report; their number."""
         emitted = self.report.emitted_by_kind
+        total = 0
         for ptype, n in counts.items():
             if n:
                 emitted[ptype] += n
-        self.report.objects_emitted = sum(emitted.values())
+                total += n
+        self.report.objects_emitted += total
+        return total
 
     def _envelope(self, reference_id: str, data: dict[str, Any]) -> dict[str, Any]:
         o = self.o
@@ -158,9 +162,10 @@ class PayloadBuilder:
 
     def plan_video(
         self, frames: list[Frame], items: Callable[[Frame], Iterable[Item]]
-    ) -> list[Plan]:
+    ) -> tuple[list[Plan], int]:
         """Pass 1 of a video job, in frame order: select, place and group every object into its
         tracker (in order of first appearance); skips and clamps are reported and counted here.
+        Returns the planned trackers and their number of objects.
 
         A box inside its frame keeps its model :class:`Box` (normalized in pass 2); every other
         geometry is converted now. Nothing per object is built beyond three list slots.
@@ -170,7 +175,7 @@ class PayloadBuilder:
         tracked: dict[tuple[str | int, str, str], TrackPlan] = {}
         counts: dict[str, int] = dict.fromkeys(IMAGE_KEYS, 0)
         geometry = self._geometry
-        repeated_ids = len({f.id for f in frames}) != len(frames)  # an invalid job: compare ids, not frames
+        repeated_ids = len(frames) > 1 and len({f.id for f in frames}) != len(frames)  # invalid: compare ids
         for frame in frames:
             fid = frame.id
             w = frame.width
@@ -208,8 +213,7 @@ class PayloadBuilder:
                     plan.bodies.append(body)
                     plan.attrs.append(attrs)
                 counts[ptype] += 1
-        self._count(counts)
-        return plans
+        return plans, self._count(counts)
 
     def tracker(
         self, plan: Plan, ids: JobIds, shared: dict[int, dict[str, Any]] | None, start: int = 0,
@@ -264,7 +268,7 @@ class PayloadBuilder:
         items: Callable[[Frame], Iterable[Item]],
     ) -> dict[str, Any]:
         """The payload dict of one video job (both passes)."""
-        return self.video_payload(reference_id, frames, srcs, self.plan_video(frames, items))
+        return self.video_payload(reference_id, frames, srcs, self.plan_video(frames, items)[0])
 
     def image_job(
         self,
