@@ -4,7 +4,9 @@ For each case the conversion runs as a library call (``converters.convert``) ins
 interpreter, so its peak RSS is the conversion's own. The floor is what any converter must at least
 do: ``orjson.loads`` of the input plus ``orjson.dumps`` of an output of the same size (the payloads
 just written, parsed beforehand and not timed). Prints objects/s, the ratio to the floor and peak
-memory against 3x (input + output JSON size).
+memory against 3x (input + output JSON size). Each case converts ``--repeat`` times (default 3, each
+in a fresh child) and shows the median run with the range of all runs: a shared machine varies by
+several percent from run to run.
 
     python benchmarks/bench_convert.py --boxes 1000000          # make bench
 """
@@ -64,10 +66,20 @@ def child(mode: str, inputs: list[str], fmt: str, out: str, reader_options: dict
     return result
 
 
-def run_case(name: str, inputs: list[Path], fmt: str, reader_options: dict[str, object], data: Path) -> None:
+def run_case(name: str, inputs: list[Path], fmt: str, reader_options: dict[str, object], data: Path,
+             repeat: int = 1) -> dict[str, float]:
+    """Convert ``repeat`` times (each in a fresh child) and report the median run, its range and the
+    largest peak memory; the floor is measured once, after the first conversion."""
     out = data / f"{name}.out.jsonl"
-    conv = child("convert", [str(p) for p in inputs], fmt, str(out), reader_options)
-    floor = child("floor", [str(inputs[0])], fmt, str(out), {})
+    runs = []
+    floor: dict[str, float] = {}
+    for k in range(repeat):
+        runs.append(child("convert", [str(p) for p in inputs], fmt, str(out), reader_options))
+        if k == 0:
+            floor = child("floor", [str(inputs[0])], fmt, str(out), {})
+    runs.sort(key=lambda r: r["seconds"])
+    conv = runs[len(runs) // 2]
+    peak = max(r["peak_bytes"] for r in runs)
     read = [*inputs, *(Path(p) for p in reader_options.get("images", []))]  # type: ignore[attr-defined]
     in_size = sum(f.stat().st_size for p in read for f in ([*p.rglob("*")] if p.is_dir() else [p]) if f.is_file())
     out_size = out.stat().st_size
@@ -76,14 +88,20 @@ def run_case(name: str, inputs: list[Path], fmt: str, reader_options: dict[str, 
     print(f"\n== {name}: {conv['objects']:,.0f} objects in {conv['jobs']:,.0f} jobs (skipped {conv['skipped']:.0f})")
     print(f"   convert      {conv['seconds']:8.2f} s   {rate:12,.0f} objects/s   (target >= 100,000; "
           f"CPU {conv['cpu']:.2f} s = {conv['objects'] / conv['cpu']:,.0f} objects/s)")
+    if repeat > 1:
+        rates = [r["objects"] / r["seconds"] for r in runs]
+        cpus = [r["objects"] / r["cpu"] for r in runs]
+        print(f"   {repeat} runs       median shown; objects/s {min(rates):,.0f} .. {max(rates):,.0f}, "
+              f"CPU objects/s {min(cpus):,.0f} .. {max(cpus):,.0f}")
     what = "orjson loads" if fmt == "coco" else "read"
     print(f"   floor        {floor['seconds']:8.2f} s   {what}(input {in_size / 1e6:.0f} MB) + "
           f"orjson dumps(output {out_size / 1e6:.0f} MB)")
     print(f"   ratio        {conv['seconds'] / floor['seconds']:8.1f} x the floor")
-    print(f"   peak memory  {conv['peak_bytes'] / 1e6:8.0f} MB   limit 3 x (input {in_size / 1e6:.0f} MB + output) "
+    print(f"   peak memory  {peak / 1e6:8.0f} MB   limit 3 x (input {in_size / 1e6:.0f} MB + output) "
           f"= {mem_limit / 1e6:.0f} MB"
-          f"   -> {conv['peak_bytes'] / mem_limit:.2f} of the limit")
+          f"   -> {peak / mem_limit:.2f} of the limit")
     out.unlink()
+    return {**conv, "peak_bytes": peak}
 
 
 def main() -> None:
@@ -91,6 +109,7 @@ def main() -> None:
     ap.add_argument("--boxes", type=int, default=1_000_000, help="total boxes (20 per image)")
     ap.add_argument("--cases", default="coco-dataset,coco-results,yolo,cvat,voc,masks",
                     help="comma list of cases")
+    ap.add_argument("--repeat", type=int, default=3, help="conversions per case; the median is reported")
     ns = ap.parse_args()
     data = HERE / "data"
     data.mkdir(exist_ok=True)
@@ -102,30 +121,36 @@ def main() -> None:
         print(f"generated {gt.name} ({gt.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f} s")
     cases = ns.cases.split(",")
     if "coco-dataset" in cases:
-        run_case("coco-dataset", [gt], "coco", {}, data)
+        run_case("coco-dataset", [gt], "coco", {}, data, ns.repeat)
     if "coco-results" in cases:
         res = data / f"coco_results_{ns.boxes}.json"
         if not res.exists():
             generate.coco_results(res, gt)
-        run_case("coco-results", [res], "coco", {"images": [str(gt)]}, data)
+        run_case("coco-results", [res], "coco", {"images": [str(gt)]}, data, ns.repeat)
     files = max(1, ns.boxes // 20)
     if "yolo" in cases:
         root = data / f"yolo_{ns.boxes}"
         if not root.exists():
             generate.yolo_predictions(root, files, 20)
         run_case("yolo", [root / "labels"], "yolo", {"image_sizes": str(root / "sizes.json"), "yolo_task": "detect",
-                                                      "yolo_columns": "conf"}, data)
+                                                      "yolo_columns": "conf"}, data, ns.repeat)
     if "cvat" in cases:
+        peaks = {}
         for shapes in sorted({ns.boxes // 5, ns.boxes // 10}):
             xml = data / f"cvat_{shapes}.xml"
             if not xml.exists():
                 generate.cvat_video(xml, tracks=shapes // 1000, frames=1000)
-            run_case(f"cvat-video-{shapes}", [xml], "cvat", {}, data)
+            peaks[shapes] = run_case(f"cvat-video-{shapes}", [xml], "cvat", {}, data, ns.repeat)["peak_bytes"]
+        if len(peaks) == 2:
+            (small, p1), (big, p2) = sorted(peaks.items())
+            print(f"\n   cvat peak memory {p1 / 1e6:.0f} MB -> {p2 / 1e6:.0f} MB for {small:,} -> {big:,} shapes: "
+                  f"x{p2 / p1:.2f} for x{big / small:.0f} the shapes, "
+                  f"{(p2 - p1) / (big - small):.0f} bytes per extra shape")
     if "voc" in cases:
         root = data / f"voc_{ns.boxes}"
         if not root.exists():
             generate.voc_folder(root, files, 20)
-        run_case("voc", [root / "Annotations"], "voc", {}, data)
+        run_case("voc", [root / "Annotations"], "voc", {}, data, ns.repeat)
     if "masks" in cases:
         masks_per_second()
 

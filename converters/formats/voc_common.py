@@ -43,7 +43,7 @@ _SAFE_ENCODINGS = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1",
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _FLAG_TRUE = frozenset({"1", "true", "yes"})
 #: os.read size: below malloc's mmap threshold (a 1 MiB buffer per small file costs an mmap/munmap)
-_READ_CHUNK = 1 << 16
+_READ_CHUNK = 1 << 14  # most annotation files fit; a larger os.read buffer costs more to allocate than to refill
 _AHEAD_FILES = 64
 _AHEAD_BYTES = 1 << 20
 

@@ -226,9 +226,10 @@ class PayloadBuilder:
         """
         if type(plan) is tuple:
             name, ptype, label, frame, body, attrs = plan
-            tracker_id, object_id = ids.pair(name, f"/{frame.id}")
+            fid = frame.id
+            tracker_id, object_id = ids.pair(name, f"/{fid}")
             return {"_id": tracker_id, "type": ptype, "label": label,
-                    "frames": {frame.id: _frame_object(object_id, ptype, label, frame, body, attrs, shared)}}
+                    "frames": {fid: _frame_object(object_id, ptype, label, frame, body, attrs, shared)}}
         assert isinstance(plan, TrackPlan)
         ptype = plan.ptype
         label = plan.label
