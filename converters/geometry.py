@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 import shapely
+from shapely.errors import GEOSException
 from shapely.geometry import MultiPolygon as ShapelyMultiPolygon
 from shapely.geometry import Polygon as ShapelyPolygon
 from shapely.validation import explain_validity, make_valid
@@ -68,9 +69,18 @@ def repair_polygon(poly: Polygon) -> list[Polygon]:
     """Make a polygon valid (shapely ``make_valid``); returns the polygonal parts, largest first.
 
     Lines and points that ``make_valid`` produces for collapsed pieces are discarded (they have no
-    area). An empty list means nothing with an area is left.
+    area). An empty list means nothing with an area is left. GEOS's repair rejects some degenerate
+    rings (spikes of near-zero width: "Overlay input is mixed-dimension"); those are repaired with
+    ``buffer(0)`` instead, which keeps the same areas for them.
     """
-    fixed = make_valid(_to_shapely(poly))
+    shape = _to_shapely(poly)
+    try:
+        fixed = make_valid(shape)
+    except GEOSException:
+        try:
+            fixed = shape.buffer(0)
+        except GEOSException:
+            return []
     parts: list[ShapelyPolygon] = []
     for g in getattr(fixed, "geoms", [fixed]):
         if isinstance(g, ShapelyPolygon) and g.area > 0:

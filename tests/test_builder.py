@@ -131,6 +131,22 @@ def test_box_outside_frame_is_skipped_and_reported() -> None:
     assert report.issues[0].location == "x.json:$[0]"
 
 
+def test_polygon_geos_cannot_make_valid_is_still_repaired() -> None:
+    """GEOS's make_valid raises "Overlay input is mixed-dimension" on this ring (a spike along the
+    diagonal and points 1e-45 from a corner; found by hypothesis); the repair falls back to buffer(0)."""
+    ring = [(1.0, 0.0), (0.0, 0.0), (1.0, 1.0), (0.0, 1.401298464324817e-45), (1.0, 0.5), (0.0, 1.0), (0.0, 0.0),
+            (1.147674651586622e-163, 2.9887111554792584e-117)]
+    frame = Frame("f", "f.jpg", 1, 1, 0, [SceneObject("lake", Polygon(ring))])
+    report = Report()
+    [job] = list(iter_payloads(Scene([Sequence("s", [frame])]), report=report))  # validated on the way
+    [tracker] = job["data"]["maker_response"]["video2d"]["data"]["annotations"]
+    points = tracker["frames"]["f"]["points"]
+    xy = [(pt["x"], pt["y"]) for pt in points.values()]
+    area = abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(xy, xy[1:] + xy[:1]))) / 2
+    assert area > 0.25  # the repaired ring keeps the bulk of the shape, not a sliver
+    assert [i.code for i in report.issues] == ["polygon_repaired"]
+
+
 def test_legacy_tag_and_batch_and_video_key() -> None:
     frame = Frame("f", "f.jpg", 10, 10, 0, [])
     opts = ConvertOptions(tag="legacy", batch_id="b1", video_key="video_2d", priority_weight=3)
