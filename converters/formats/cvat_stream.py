@@ -19,7 +19,7 @@ from operator import attrgetter, contains, itemgetter, lt
 from pathlib import Path
 
 from ..errors import InputError, Report
-from ..model import Box, Frame, Keypoints, Polygon, SceneObject, Sequence, still_sequence_name
+from ..model import Box, BoxTrack, Frame, Keypoints, Polygon, SceneObject, Sequence, still_sequence_name
 from . import cvat_shapes as shapes
 from .cvat_meta import LabelInfo, Meta, TaskInfo, parse_meta, task_label
 from .cvat_xml import OCCLUDED, OUTSIDE, RowRun, row_children, row_element, tree_batches
@@ -93,7 +93,8 @@ class _Video:
 class _Track:
     """The open ``<track>``: its label, tracker id and where its rows go."""
 
-    __slots__ = ("box_prefix", "grouped", "head", "prefix", "seen", "skip", "sub", "tag", "track_id", "types", "video")
+    __slots__ = ("box_prefix", "box_track", "grouped", "head", "prefix", "seen", "skip", "sub", "tag", "track_id",
+                 "types", "video")
 
     def __init__(self, video: _Video, head: str) -> None:
         self.video = video
@@ -105,6 +106,7 @@ class _Track:
         self.skip: tuple[str, str] | None = None
         self.grouped = False
         self.seen: set[str] = set()  # ids (str(number)) of the frames the track has a shape on
+        self.box_track: BoxTrack | None = None  # where its plain boxes go (see FileReader._commit)
         self.tag = ""
         self.prefix = ""
 
@@ -438,19 +440,26 @@ class FileReader:
         coords: tuple[list[float], list[float], list[float], list[float]],
         attrs: list[shapes.Attributes | None],
     ) -> None:
-        """Add the objects of plain rows (checked by the caller) to their frames."""
+        """Add the boxes of plain rows (checked by the caller) to the track's columns."""
         t.seen.update(fss)
-        prefix, track_id = t.box_prefix, t.track_id
-        sources = [f'{prefix}{fs}">' for fs in fss]
-        boxes = map(Box, *coords)
-        objs = map(SceneObject, repeat(label), boxes, repeat(None), attrs, repeat(track_id), sources)
-        for frame, obj in zip(frames, objs):
-            frame.objects.append(obj)
+        self._box_track(t, label).extend(frames, *coords, attrs)
         n = len(fss)
         self.records += n
         self.objects += n
         if t.grouped:
             self.grouped += n
+
+    def _box_track(self, t: _Track, label: str) -> BoxTrack:
+        """Where the track's next boxes go: its column-stored track (:class:`~converters.model.BoxTrack`),
+        the last of its sequence's pending ones (a new one if needed). Boxes keep the order they are
+        read in, because pending tracks are expanded before any other object joins their frames
+        (see :meth:`_rows_one_by_one`) and a track has at most one box per frame."""
+        pending = t.video.seq.box_tracks
+        track = t.box_track
+        if track is None or not pending or pending[-1] is not track or track.label != label:
+            track = t.box_track = BoxTrack(label, t.track_id, t.box_prefix)
+            pending.append(track)
+        return track
 
     def _frames(self, video: _Video, fss: tuple[str, ...]) -> list[Frame] | None:
         """The frames the rows name, or None when a frame text is not the id of a frame of the
@@ -478,8 +487,8 @@ class FileReader:
         video, sub, types, seen, track_id = t.video, t.sub, t.types, t.seen, t.track_id
         frames, start, step, dynamic = video.frames, video.start, video.step, video.by_number is not None
         nframes = len(frames)
-        records = objects = 0
-        for el in rows:
+        grouped = t.grouped
+        for el in rows:  # counted as they go: a --strict skip may end the loop
             a = el.attrib
             outside = a.get("outside")
             if outside == "1":
@@ -487,7 +496,7 @@ class FileReader:
             tag = el.tag
             if tag == "skeleton" and _all_outside(el):
                 continue
-            records += 1
+            self.records += 1
             fs = a.get("frame", "")
             if tag != t.tag:
                 t.tag, t.prefix = tag, f'{t.head} <{tag} frame="'
@@ -540,15 +549,19 @@ class FileReader:
                 self._flush_notes(src)
             seen.add(frame.id)
             attrs = attributes(el, types, occ, strings) if (occ is not None or len(el)) else None
+            self.objects += 1
+            if grouped:
+                self.grouped += 1
+            if type(geom) is Box and tag == "box" and fs == frame.id:  # the columns rebuild its source
+                self._box_track(t, label).extend((frame,), (geom.x1,), (geom.y1,), (geom.x2,), (geom.y2,),
+                                                 (attrs or None,))
+                continue
+            if video.seq.box_tracks:  # an object after column-stored boxes: keep the order read
+                video.seq.expand_tracks()
             obj = SceneObject(label, geom, None, attrs or None, track_id, src)
             frame.objects.append(obj)
-            objects += 1
             if tag == "polygon":
                 self.polygons.append((frame, obj))
-        self.records += records
-        self.objects += objects
-        if t.grouped:
-            self.grouped += objects
 
     # -- images -------------------------------------------------------------------------------
 

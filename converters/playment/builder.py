@@ -21,11 +21,13 @@ for per-frame objects), or ``uuid4`` with ``random_ids``.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable
+from operator import itemgetter, lt
 from typing import Any, TypeAlias, cast
 
 from ..errors import Report
-from ..model import AttributeValue, Box, Cuboid, Frame, Geometry, Keypoints, Polygon, Polyline
+from ..model import AttributeValue, Box, BoxTrack, Cuboid, Frame, Geometry, Keypoints, Polygon, Polyline
 from ..options import ConvertOptions
 from ..select import UNTRACKED, Item
 from . import geometry_out as go
@@ -68,14 +70,33 @@ class TrackPlan:
         self.attrs = [attrs]
 
 
+class ColumnPlan:
+    """A column-stored box track (:class:`~converters.model.BoxTrack`) after pass 1: the rows to
+    emit, in frame order, and the output geometry of the rows that needed clamping."""
+
+    __slots__ = ("clamped", "label", "name", "ptype", "rows", "track")
+
+    def __init__(
+        self, name: str, track: BoxTrack, rows: range | array[int], clamped: dict[int, go.GeometryOut]
+    ) -> None:
+        self.name = name
+        self.ptype = "rectangle"
+        self.label = track.label
+        self.track = track
+        self.rows = rows
+        self.clamped = clamped
+
+
 #: An object without a track id after pass 1: (id name, type, label, frame, geometry, attributes).
 SinglePlan: TypeAlias = "tuple[str, str, str, Frame, Box | go.GeometryOut, dict[str, AttributeValue] | None]"
-Plan: TypeAlias = "TrackPlan | SinglePlan"
+Plan: TypeAlias = "TrackPlan | ColumnPlan | SinglePlan"
 
 
 def plan_size(plan: Plan) -> int:
     """Objects in a planned tracker."""
-    return 1 if type(plan) is tuple else len(plan.frames)  # type: ignore[union-attr]
+    if type(plan) is tuple:
+        return 1
+    return len(plan.rows) if isinstance(plan, ColumnPlan) else len(plan.frames)  # type: ignore[union-attr]
 
 
 def _frame_object(
@@ -230,6 +251,8 @@ class PayloadBuilder:
             tracker_id, object_id = ids.pair(name, f"/{fid}")
             return {"_id": tracker_id, "type": ptype, "label": label,
                     "frames": {fid: _frame_object(object_id, ptype, label, frame, body, attrs, shared)}}
+        if isinstance(plan, ColumnPlan):
+            return self._column_tracker(plan, ids, shared, start, stop)
         assert isinstance(plan, TrackPlan)
         ptype = plan.ptype
         label = plan.label
@@ -240,6 +263,69 @@ class PayloadBuilder:
             fid = frame.id
             objects[fid] = _frame_object(frame_id(state, f"/{fid}"), ptype, label, frame, body, attrs, shared)
         return {"_id": tracker_id, "type": ptype, "label": label, "frames": objects}
+
+    def _column_tracker(
+        self, plan: ColumnPlan, ids: JobIds, shared: dict[int, dict[str, Any]] | None, start: int,
+        stop: int | None,
+    ) -> dict[str, Any]:
+        """:meth:`tracker` for a column-stored box track."""
+        track = plan.track
+        label = plan.label
+        clamped = plan.clamped
+        frames, x1, y1, x2, y2, attrs = track.frames, track.x1, track.y1, track.x2, track.y2, track.attributes
+        tracker_id, state = ids.tracker(plan.name)
+        frame_id = ids.frame
+        objects: dict[str, dict[str, Any]] = {}
+        for r in plan.rows[start:stop]:
+            frame = frames[r]
+            fid = frame.id
+            body = clamped.get(r) if clamped else None
+            objects[fid] = _frame_object(frame_id(state, f"/{fid}"), "rectangle", label, frame,
+                                         Box(x1[r], y1[r], x2[r], y2[r]) if body is None else body, attrs[r], shared)
+        return {"_id": tracker_id, "type": "rectangle", "label": label, "frames": objects}
+
+    def plan_box_tracks(self, frames: list[Frame], tracks: list[BoxTrack]) -> tuple[list[Plan], int]:
+        """Pass 1 for a job of exactly the frames of a sequence whose objects are all in
+        column-stored box tracks (:class:`~converters.model.BoxTrack`, distinct track ids, read in
+        the order of ``tracks``), with nothing to select: the same trackers, skips and clamps as
+        :meth:`plan_video` makes of the expanded sequence, in the same order, without an object
+        per box. Boxes inside their frame (nearly all) are only checked; the others are clamped or
+        skipped in frame order, as :meth:`plan_video` meets them.
+        """
+        position = {id(f): i for i, f in enumerate(frames)}
+        orders: list[list[int] | None] = []
+        outside: list[tuple[int, int, int]] = []  # (frame position, track number, row)
+        for c, track in enumerate(tracks):
+            where = [position[id(f)] for f in track.frames]
+            in_order = all(map(lt, where, where[1:]))
+            order = None if in_order else sorted(range(len(where)), key=where.__getitem__)
+            orders.append(order)
+            for r, (f, x1, y1, x2, y2) in enumerate(zip(track.frames, track.x1, track.y1, track.x2, track.y2)):
+                if not (0.0 <= x1 < x2 <= f.width and 0.0 <= y1 < y2 <= f.height):
+                    outside.append((where[r], c, r))
+        changed: dict[int, dict[int, go.GeometryOut | None]] = {}  # track number -> row -> body (None: skipped)
+        for _, c, r in sorted(outside):
+            track = tracks[c]
+            f = track.frames[r]
+            built = self._geometry(Box(track.x1[r], track.y1[r], track.x2[r], track.y2[r]), f.width, f.height,
+                                   track.label, track.source(r))
+            changed.setdefault(c, {})[r] = None if built is None else built[1]
+        firsts: list[tuple[int, int, ColumnPlan]] = []
+        total = 0
+        for c, (track, order) in enumerate(zip(tracks, orders)):
+            rows: range | array[int] = range(len(track)) if order is None else array("l", order)
+            rows_changed = changed.get(c, {})
+            clamped: dict[int, go.GeometryOut] = {r: b for r, b in rows_changed.items() if b is not None}
+            if len(clamped) != len(rows_changed):  # some rows skipped
+                rows = array("l", [r for r in rows if r not in rows_changed or rows_changed[r] is not None])
+            if not rows:
+                continue
+            name = f"t:{track.track_id}/rectangle/{track.label}"
+            firsts.append((position[id(track.frames[rows[0]])], c, ColumnPlan(name, track, rows, clamped)))
+            total += len(rows)
+        firsts.sort(key=itemgetter(0, 1))
+        self._count({"rectangle": total})
+        return [plan for _, _, plan in firsts], total
 
     def video_envelope(self, reference_id: str, frames: list[Frame], srcs: list[str]) -> dict[str, Any]:
         """The video payload with an empty ``annotations`` list (the streaming writer fills it in)."""
