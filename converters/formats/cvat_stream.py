@@ -6,7 +6,10 @@ removed, so memory holds the scene, not the XML. Plain box rows of tracks mostly
 columns cut from the bytes instead (:class:`.cvat_xml.RowRun`), converted between the track's
 children in document order; rows that are plain (the common case) are converted a batch at a
 time by C-level ``map`` calls, all others row by row as elements (which owns every skip and
-warning), so the result is the same either way.
+warning), so the result is the same either way. Unrotated boxes of a track go into the track's
+columns (:class:`~converters.model.BoxTrack`, about 48 bytes per box) rather than objects; the
+columns read so far are expanded into their frames before any other object joins them, so the
+objects of a frame keep the order they were read in.
 """
 
 from __future__ import annotations
