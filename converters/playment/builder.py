@@ -11,6 +11,12 @@ without a track id is a one-frame tracker. Trackers are keyed by (track, Playmen
 listed in order of first appearance. Per-frame objects carry ``_id``, ``type``, ``label``,
 ``attributes`` (each ``{"value", "state": "editable"}``) and the geometry keys.
 
+A video job is built in two passes. Pass 1 (:meth:`PayloadBuilder.plan_video`, or
+:meth:`PayloadBuilder.plan_box_tracks` for column-stored box tracks) walks the frames in order,
+reports skips and clamps and groups objects into planned trackers, keeping little more than
+references. Pass 2 (:meth:`PayloadBuilder.tracker`) builds tracker dicts, whole or in parts of a
+frame range, so that a long video can be written piece by piece (``video_stream``).
+
 Image job (A2): ``data.image_url`` and ``maker_response.{rectangles,polygons,lines,landmarks,
 cuboids}.data[]`` whose items carry ``_id``, ``label``, ``attributes``, ``state`` and the geometry
 (no ``type``). All five keys are emitted (empty lists allowed) unless ``drop_empty``.
