@@ -178,6 +178,13 @@ class Frame:
     index: int = 0
     objects: list[SceneObject] = field(default_factory=list)
     source: str = ""
+    boxes: FrameBoxes | None = None
+
+    def expand_boxes(self) -> None:
+        """Move the column-stored ``boxes`` (if any) into ``objects``."""
+        if self.boxes is not None:
+            self.objects.extend(self.boxes.objects())
+            self.boxes = None
 
     @property
     def stem(self) -> str:
@@ -185,6 +192,40 @@ class Frame:
         name = self.file_name.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
         dot = name.rfind(".")
         return name[:dot] if 0 < dot < len(name) - 1 else name
+
+
+class FrameBoxes:
+    """The plain boxes of one frame, without track ids, kept as columns instead of objects (about
+    60 bytes per box instead of about 450), for still images with many boxes.
+
+    Row ``i`` is the box ``coords[4 * i:4 * i + 4]`` (x1, y1, x2, y2: pixel-edge, finite) labelled
+    ``labels[i]`` with ``attributes[i]`` (shared, read-only dicts), no confidence, no track id and
+    source ``f"{source_prefix}{i + 1}{source_suffix}"``. A frame holding them holds no other
+    object; :meth:`Frame.expand_boxes` makes them objects, in row order.
+    """
+
+    __slots__ = ("attributes", "coords", "labels", "source_prefix", "source_suffix")
+
+    def __init__(self, source_prefix: str, source_suffix: str) -> None:
+        self.source_prefix = source_prefix
+        self.source_suffix = source_suffix
+        self.labels: list[str] = []
+        self.coords = array("d")
+        self.attributes: list[dict[str, AttributeValue] | None] = []
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def source(self, i: int) -> str:
+        return f"{self.source_prefix}{i + 1}{self.source_suffix}"
+
+    def box(self, i: int) -> Box:
+        c = self.coords
+        return Box(c[4 * i], c[4 * i + 1], c[4 * i + 2], c[4 * i + 3])
+
+    def objects(self) -> Iterator[SceneObject]:
+        for i, (label, attrs) in enumerate(zip(self.labels, self.attributes)):
+            yield SceneObject(label, self.box(i), None, attrs, None, self.source(i))
 
 
 class BoxTrack:
@@ -259,7 +300,11 @@ class Sequence:
 
 @dataclass(slots=True)
 class Scene:
-    """Everything read from the input: sequences in input order and the known label set."""
+    """Everything read from the input: sequences in input order and the known label set.
+
+    Readers may keep plain boxes as columns (``Sequence.box_tracks``, ``Frame.boxes``) to save
+    memory; :meth:`expand_columns` turns them into objects (``read_scene`` does unless asked not to).
+    """
 
     sequences: list[Sequence] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
@@ -269,17 +314,23 @@ class Scene:
         for seq in self.sequences:
             yield from seq.frames
 
-    def expand_tracks(self) -> Scene:
-        """Every sequence's column-stored box tracks moved into ``Frame.objects``; returns self."""
+    def expand_columns(self) -> Scene:
+        """Every column-stored box (``Sequence.box_tracks``, ``Frame.boxes``) moved into its
+        frame's ``objects``; returns self."""
         for seq in self.sequences:
             if seq.box_tracks:
                 seq.expand_tracks()
+            for frame in seq.frames:
+                if frame.boxes is not None:
+                    frame.expand_boxes()
         return self
 
     def objects(self) -> Iterator[SceneObject]:
         """Every object: frame by frame, then the boxes of column-stored tracks (if any)."""
         for frame in self.frames():
             yield from frame.objects
+            if frame.boxes is not None:
+                yield from frame.boxes.objects()
         for seq in self.sequences:
             for track in seq.box_tracks:
                 for _, obj in track.objects():
@@ -287,7 +338,7 @@ class Scene:
 
     @property
     def object_count(self) -> int:
-        return sum(len(f.objects) for f in self.frames()) + sum(
+        return sum(len(f.objects) + (len(f.boxes) if f.boxes is not None else 0) for f in self.frames()) + sum(
             len(t) for seq in self.sequences for t in seq.box_tracks)
 
 

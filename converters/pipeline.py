@@ -51,7 +51,7 @@ def read_scene(
 
     Every object is in its frame's ``objects``, unless ``compact``: then long box tracks a reader
     kept as columns stay there (``Sequence.box_tracks``, about 48 instead of 450 bytes per box),
-    for :func:`write_scene`; ``Scene.expand_tracks()`` moves them into the frames.
+    for :func:`write_scene`; ``Scene.expand_columns()`` moves them into the frames.
     """
     paths = [Path(p) for p in inputs]
     if not paths:
@@ -62,7 +62,7 @@ def read_scene(
     reader = get_reader(fmt)
     with _no_gc():
         scene = reader.read(paths, dict(reader_options or {}), report)
-        return scene if compact else scene.expand_tracks()
+        return scene if compact else scene.expand_columns()
 
 
 def _checked(validator: PayloadValidator, payload: dict[str, Any], job: Job) -> dict[str, Any]:
@@ -93,18 +93,22 @@ def _payloads(
 
 
 def _column_sequences(scene: Scene, options: ConvertOptions) -> dict[int, list[BoxTrack]]:
-    """The column-stored box tracks that jobs can be built from directly, by ``id`` of their
-    sequence's frame list (a whole-sequence job carries that very list); every other sequence's
-    box tracks are expanded into its frames."""
-    direct = (Selector(options, Report()).plain and options.job_type == "video" and options.job_per == "sequence"
-              and options.frames_per_job is None)
+    """Prepare column-stored boxes for the builder. A frame's boxes (``Frame.boxes``) stay when
+    video jobs are built with nothing to select; box tracks (``Sequence.box_tracks``) stay when, on
+    top of that, their whole sequence is one job, their track ids are distinct and its frames hold
+    no other object. Everything else is expanded into objects. Returns the box tracks kept, by
+    ``id`` of their sequence's frame list (a whole-sequence job carries that very list)."""
+    as_is = Selector(options, Report()).plain and options.job_type == "video"
+    whole = as_is and options.job_per == "sequence" and options.frames_per_job is None
     found: dict[int, list[BoxTrack]] = {}
     for seq in scene.sequences:
+        if not as_is:
+            for frame in seq.frames:
+                frame.expand_boxes()
         tracks = seq.box_tracks
         if not tracks:
             continue
-        if (direct and len({t.track_id for t in tracks}) == len(tracks)
-                and not any(f.objects for f in seq.frames)):
+        if whole and len({t.track_id for t in tracks}) == len(tracks) and not any(f.objects for f in seq.frames):
             found[id(seq.frames)] = tracks
         else:
             seq.expand_tracks()
@@ -156,7 +160,7 @@ def iter_payloads(
     box tracks are expanded into their frames first."""
     options = options or ConvertOptions()
     report = report if report is not None else Report(strict=options.strict)
-    jobs = plan_jobs(scene.expand_tracks(), options)
+    jobs = plan_jobs(scene.expand_columns(), options)
     return _payloads(scene, jobs, options, report, progress)
 
 
@@ -170,8 +174,8 @@ def write_scene(
     """Build, validate and write every job of ``scene`` to ``out`` (``.jsonl`` or a directory).
 
     Nothing is left at ``out`` when any job fails validation or an error is raised. Column-stored
-    box tracks (a scene read with ``compact=True``) are built from their columns when the whole
-    sequence is one job with nothing to select, and expanded into their frames otherwise.
+    boxes (a scene read with ``compact=True``) are built from their columns where that gives the
+    same jobs, and expanded into objects otherwise (see ``_column_sequences``).
     """
     options = options or ConvertOptions()
     report = report if report is not None else Report(strict=options.strict)

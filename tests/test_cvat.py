@@ -52,7 +52,7 @@ def read(tmp_path: Path, text: str, name: str = "annotations.xml", **options: An
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     report = Report()
-    return READER.read([path], options, report).expand_tracks(), report
+    return READER.read([path], options, report).expand_columns(), report
 
 
 def image(shapes: str, width: int = 640, height: int = 480, attrs: str = 'id="0" name="a.jpg"') -> str:

@@ -90,7 +90,7 @@ def test_plain_tracks_stay_in_columns(tmp_path: Path) -> None:
     first = next(scene.objects())
     assert (first.label, first.geometry, first.track_id) == ("car", Box(5.0, 2.0, 15.0, 12.0), "0")
     assert first.source.endswith('<track id="0"> <box frame="0">')
-    scene.expand_tracks()
+    scene.expand_columns()
     assert [[o.track_id for o in f.objects] for f in seq.frames[:3]] == [["0"], ["0", "1"], ["0", "1"]]
 
 
@@ -104,7 +104,7 @@ def test_a_row_that_is_not_plain_expands_the_tracks_read_before_it(tmp_path: Pat
     (seq,) = scene.sequences
     assert [len(t) for t in seq.box_tracks] == [5]  # track 2, still pending
     assert [o.track_id for o in seq.frames[0].objects] == ["0", "1"]
-    scene.expand_tracks()
+    scene.expand_columns()
     assert [o.track_id for o in seq.frames[0].objects] == ["0", "1", "2"]
 
 

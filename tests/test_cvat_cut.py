@@ -73,7 +73,7 @@ def outcome(path: Path, strict: bool = False) -> dict[str, Any]:
     """Everything a read produces, sources and issues included."""
     report = Report(strict=strict)
     try:
-        scene = READER.read([path], {}, report).expand_tracks()
+        scene = READER.read([path], {}, report).expand_columns()
     except PrelabelError as exc:
         return {"error": [type(exc).__name__, str(exc), getattr(exc, "code", None)], "issues": report.to_dict()}
     frames = [
@@ -135,7 +135,7 @@ def test_cut_rows_convert_like_parsed_rows(tmp_path: Path, monkeypatch: pytest.M
     path = write(tmp_path, text)
     # track 0: 3 rows not outside (frames 0, 1, 3); track 1: frames 0 and 2. Every row is plain.
     assert cut_rows(path) == 6
-    scene = READER.read([path], {}, report := Report()).expand_tracks()
+    scene = READER.read([path], {}, report := Report()).expand_columns()
     (seq,) = scene.sequences
     assert [f.id for f in seq.frames] == [str(n) for n in range(10)]
     frame0, frame1, frame2, frame3 = seq.frames[:4]

@@ -40,7 +40,7 @@ def read(tmp_path: Path, text: str | bytes, name: str = "in.xml", **options: Any
     else:
         path.write_text(text, encoding="utf-8")
     report = Report(strict=bool(options.pop("strict", False)))
-    return READER.read([path], options, report).expand_tracks(), report
+    return READER.read([path], options, report).expand_columns(), report
 
 
 # ---------------------------------------------------------------------------------------------
@@ -386,7 +386,7 @@ def test_fuzzed_input_raises_only_library_errors(cut: int, pos: int, junk: bytes
         path.write_bytes(data)
         report = Report()
         try:
-            scene = READER.read([path], {}, report).expand_tracks()
+            scene = READER.read([path], {}, report).expand_columns()
         except PrelabelError:
             return
     # every record is either an object or a skip

@@ -43,7 +43,7 @@ def read(tmp_path: Path, text: str, **options: Any) -> tuple[Scene, Report]:
     path = tmp_path / "annotations.xml"
     path.write_text(text, encoding="utf-8")
     report = Report()
-    return READER.read([path], options, report).expand_tracks(), report
+    return READER.read([path], options, report).expand_columns(), report
 
 
 def content(scene: Scene) -> list[tuple[object, ...]]:
@@ -279,12 +279,12 @@ def test_zip_export_and_folder_input(tmp_path: Path) -> None:
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("annotations.xml", text)
         zf.writestr("images/frame_000010.png", b"")
-    assert content(READER.read([archive], {}, Report()).expand_tracks()) == content(expected)
+    assert content(READER.read([archive], {}, Report()).expand_columns()) == content(expected)
     folder = tmp_path / "exports"
     folder.mkdir()
     (folder / "b.xml").write_text(text, encoding="utf-8")
     (folder / "a.xml").write_text(doc("", meta=f"<meta>{task(name='empty')}</meta>"), encoding="utf-8")
-    scene = READER.read([folder], {}, Report()).expand_tracks()
+    scene = READER.read([folder], {}, Report()).expand_columns()
     assert [s.name for s in scene.sequences] == ["empty", "clip"]  # a.xml, then b.xml
     assert content(Scene([scene.sequences[1]])) == content(expected)
 

@@ -37,7 +37,7 @@ def test_for_images_task(cvat_dir: Path) -> None:
     #   img1 (id 1, 10x10): <polygon label=""> -> skipped, <points label2 1,2;3,4;5,6>
     # 4 records, 2 objects, 2 skipped (missing_label).
     report = Report()
-    scene = READER.read([cvat_dir / CASES[0]], {}, report).expand_tracks()
+    scene = READER.read([cvat_dir / CASES[0]], {}, report).expand_columns()
     assert [(s.name, s.is_video) for s in scene.sequences] == [("img0", False), ("img1", False)]
     frames = [s.frames[0] for s in scene.sequences]
     assert [(f.id, f.file_name, f.width, f.height) for f in frames] == [
@@ -63,7 +63,7 @@ def test_for_images_project(cvat_dir: Path) -> None:
     #   img1: polygon label1 1,2;3,4;6,5 + points label2 1,2;3,4;5,6
     # 12 records, 12 objects, nothing skipped.
     report = Report()
-    scene = READER.read([cvat_dir / CASES[1]], {}, report).expand_tracks()
+    scene = READER.read([cvat_dir / CASES[1]], {}, report).expand_columns()
     assert [s.name for s in scene.sequences] == [
         f"{subset}/{stem}" for subset in ("Test", "Train", "Validation") for stem in ("img0", "img1")
     ]
@@ -87,7 +87,7 @@ def test_for_video_tracks(cvat_dir: Path) -> None:
     #   track 2 "II":   polyline 13 | 16 outside                             -> 1 object (frame 13)
     # 3 records (outside rows are markers), 3 objects, 3 trackers; frames 16 and 19 empty.
     report = Report()
-    scene = READER.read([cvat_dir / CASES[2]], {}, report).expand_tracks()
+    scene = READER.read([cvat_dir / CASES[2]], {}, report).expand_columns()
     (seq,) = scene.sequences
     assert (seq.name, seq.is_video) == ("v1", True)
     assert [f.id for f in seq.frames] == ["10", "13", "16", "19"]

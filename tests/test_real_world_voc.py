@@ -41,7 +41,7 @@ EXPECTED = {
 
 def read(path: Path, options: dict[str, object] | None = None) -> tuple[Scene, Report]:
     report = Report()
-    return READER.read([path], options or {}, report), report
+    return READER.read([path], options or {}, report).expand_columns(), report
 
 
 def test_every_voc_case_is_known() -> None:

@@ -37,7 +37,7 @@ def obj(name: str = "car", box: tuple[object, object, object, object] = (1, 2, 3
 
 
 def read(paths: list[Path], options: Mapping[str, Any] | None = None, report: Report | None = None) -> Scene:
-    return READER.read(paths, options or {}, report if report is not None else Report())
+    return READER.read(paths, options or {}, report if report is not None else Report()).expand_columns()
 
 
 def write(path: Path, text: str) -> Path:

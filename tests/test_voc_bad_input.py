@@ -29,7 +29,7 @@ def write(path: Path, data: str | bytes) -> Path:
 
 
 def read(paths: list[Path], options: dict[str, object] | None = None, report: Report | None = None) -> Scene:
-    return READER.read(paths, options or {}, report if report is not None else Report())
+    return READER.read(paths, options or {}, report if report is not None else Report()).expand_columns()
 
 
 def one_skip(

@@ -40,7 +40,7 @@ def outcome(path: Path, options: dict[str, Any], fast: bool) -> Outcome:
     off = mock.patch.object(voc, "plain_split", return_value=None)
     with off if not fast else contextlib.nullcontext():
         try:
-            scene = READER.read([path], options, report)
+            scene = READER.read([path], options, report).expand_columns()
         except InputError as exc:
             return ("error", str(exc), exc.location, exc.code)
     return ("ok", scene, report)
@@ -475,7 +475,7 @@ def test_record_locations_of_small_and_very_large_files(tmp_path: Path) -> None:
         write(folder / f"{name}.xml", HEAD + one * n + "</annotation>")
     boom = AssertionError("left the fast path")
     with mock.patch.object(voc._AnnotationReader, "_read_parsed", side_effect=boom):
-        scene = READER.read([folder], {}, Report())
+        scene = READER.read([folder], {}, Report()).expand_columns()
     for seq, n in zip(scene.sequences, (5, 1030, 7), strict=True):
         (frame,) = seq.frames
         assert [o.source for o in frame.objects] == [f"{frame.source} <object {k}>" for k in range(1, n + 1)]

@@ -88,7 +88,7 @@ def make_root(
 
 
 def read(root: Path, report: Report, options: dict[str, object] | None = None) -> Scene:
-    return READER.read([root], options or {}, report)
+    return READER.read([root], options or {}, report).expand_columns()
 
 
 def corners(p: Polygon) -> set[tuple[float, float]]:
@@ -200,5 +200,5 @@ def test_class_mask_alone_is_warned(tmp_path: Path) -> None:
 def test_masks_only_in_a_voc_root(tmp_path: Path) -> None:
     root = make_root(tmp_path)
     # the same XML read as a single file still finds its root (it sits in Annotations/)
-    objs = list(READER.read([root / "Annotations" / "img.xml"], {}, Report()).objects())
+    objs = list(READER.read([root / "Annotations" / "img.xml"], {}, Report()).expand_columns().objects())
     assert isinstance(objs[0].geometry, Polygon)

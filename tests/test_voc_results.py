@@ -35,7 +35,7 @@ def voc_root(tmp_path: Path) -> Path:
 
 
 def read(paths: list[Path], options: dict[str, object], report: Report | None = None) -> Scene:
-    return READER.read(paths, options, report if report is not None else Report())
+    return READER.read(paths, options, report if report is not None else Report()).expand_columns()
 
 
 # --- file names ------------------------------------------------------------------------------

@@ -53,7 +53,8 @@ k-th ``<object>``, its box kept as an alternate; see :mod:`.voc_masks`.
 Parsing: plain files (no DTD, UTF-8/ASCII/Latin-1, objects made of name, pose, truncated, occluded,
 difficult, bndbox and score/confidence only, no attributes, comments or entities in them) take a
 fast path: :func:`.voc_common.plain_split` checks and splits them with one regular expression and
-the objects are built in one loop, with no element tree; a file the fast path cannot read exactly
+the boxes are read in one loop, with no element tree, into columns (:class:`~converters.model.FrameBoxes`,
+no object per box; boxes with a score become objects); a file the fast path cannot read exactly
 (anything unusual, or any record that would be skipped) is read as every other file is, by
 :func:`.voc_common.parse_xml` (C ElementTree for files without a DTD, the hardened defusedxml parser
 otherwise; same refusals and messages), so results, messages and locations are the same either way.
@@ -74,9 +75,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Report, UsageError
-from ..model import Box, Frame, Scene, SceneObject, Sequence
+from ..model import Box, Frame, FrameBoxes, Scene, SceneObject, Sequence
 from .voc_common import (
-    PLAIN_STRIDE,
     ImageIndex,
     PlainFile,
     Skip,
@@ -104,7 +104,6 @@ _FLAG_VALUES = {"0": "No", "1": "Yes"}
 _INF = float("inf")
 _IMAGE_SET_DIRS = ("Main", "Segmentation", "Layout", "Action")
 _ATTR_CACHE_SIZE = 4096
-_SUFFIX_CACHE_SIZE = 1024
 
 #: one annotation file to read: (path, sequence name, VOC root or None)
 XmlItem = tuple[str, str, "Path | None"]
@@ -234,7 +233,6 @@ class _AnnotationReader:
         self.below_one = 0
         self.below_one_first = ""
         self._plain_flags = _PlainFlags()
-        self._suffixes: list[str] = []  # " <object k>" for k = 1, 2, ...
 
     # -- one file ------------------------------------------------------------------------------
 
@@ -307,19 +305,26 @@ class _AnnotationReader:
         by_index: list[SceneObject | None] | None,
         path: str,
         root: Path | None,
+        boxes: FrameBoxes | None = None,
     ) -> Frame:
-        """The frame of one file's objects (records already counted); masks applied; labels noted.
+        """The frame of one file's objects, or of its column-stored ``boxes`` (records already
+        counted); masks applied; labels noted.
 
         ``by_index``: the object of each ``<object>`` (None when skipped); None means ``objects``.
         """
-        frame = Frame(stem, filename or f"{stem}.jpg", width, height, 0, objects, path)
+        frame = Frame(stem, filename or f"{stem}.jpg", width, height, 0, objects, path, boxes)
         if root is not None:
             masks = self._masks(root)
             if masks is not None and masks.has_masks(stem):
-                index: list[SceneObject | None] = list(objects) if by_index is None else by_index
+                frame.expand_boxes()  # masks are matched to objects by their index
+                index: list[SceneObject | None] = list(frame.objects) if by_index is None else by_index
                 masks.apply(stem, frame, index, self.labels)  # counts the instances it adds
         labels = self.labels
-        for o in objects:
+        if frame.boxes is not None:
+            for label in frame.boxes.labels:
+                if label not in labels:
+                    labels[label] = None
+        for o in frame.objects:
             if o.label not in labels:
                 labels[o.label] = None
         return frame
@@ -328,32 +333,42 @@ class _AnnotationReader:
 
     def _read_plain(self, path: str, name: str, root: Path | None, plain: PlainFile) -> Frame | None:
         """A file :func:`plain_split` accepted; None (and nothing done) when any record or the
-        size needs the full rules, so that :meth:`_read_parsed` reports it exactly as always."""
+        size needs the full rules, so that :meth:`_read_parsed` reports it exactly as always.
+        Boxes without a score are kept as columns (:class:`~converters.model.FrameBoxes`)."""
         filename, size, parts = plain
         if size is None:
             return None
         width, height = size
-        objects = self._plain_objects(parts, path, width, height)
-        if objects is None:
+        columns = self._plain_columns(parts, path, width, height)
+        if columns is None:
             return None
-        n = len(objects)
+        boxes, confidences = columns
+        n = len(boxes)
         self.report.records_read += n
         self.report.objects_read += n
         stem = name.rpartition("/")[2]
+        if confidences is None:
+            return self._frame(stem, filename, width, height, [], None, path, root, boxes)
+        objects = [SceneObject(label, boxes.box(k), conf, attrs, None, boxes.source(k))
+                   for k, (label, attrs, conf) in enumerate(zip(boxes.labels, boxes.attributes, confidences))]
         return self._frame(stem, filename, width, height, objects, None, path, root)
 
-    def _plain_objects(
+    def _plain_columns(
         self, parts: list[str], path: str, width: float, height: float
-    ) -> list[SceneObject] | None:
-        """The objects of :func:`plain_split`'s list under :meth:`_object`'s rules; None, with
-        nothing reported, when any record would be skipped (the full parse then reports it)."""
+    ) -> tuple[FrameBoxes, list[float | None] | None] | None:
+        """The boxes of :func:`plain_split`'s list under :meth:`_object`'s rules, and their
+        confidences (None when no box has one); None, with nothing reported, when any record would
+        be skipped (the full parse then reports it)."""
         offset = self.offset
         labels_ok = self.labels_ok
         flags = self._plain_flags
-        out: list[SceneObject] = []
-        append = out.append
+        boxes = FrameBoxes(f"{path} <object ", ">")
+        labels: list[str] = boxes.labels
+        add_label = labels.append
+        add_coords = boxes.coords.extend
+        add_attrs = boxes.attributes.append
+        confidences: list[float | None] | None = None
         low: list[int] = []
-        where = self._object_suffixes((len(parts) - 1) // PLAIN_STRIDE)
         it = iter(parts)
         next(it)
         # 10 items per object: the 9 groups and the text before the next object (checked empty)
@@ -379,8 +394,6 @@ class _AnnotationReader:
                 return None
             if offset and (xmin < 1 or ymin < 1):
                 low.append(k)
-            attrs = flags[before] if not after else flags[(before, after)]
-            confidence = None
             if score is not None or conf is not None:
                 try:
                     confidence = float(score if score is not None else conf)
@@ -388,20 +401,17 @@ class _AnnotationReader:
                     return None
                 if confidence - confidence != 0:  # _confidence's non-finite skip
                     return None
-            append(SceneObject(label, Box(x1, y1, xmax, ymax), confidence, attrs, None, path + where[k]))
+                if confidences is None:
+                    confidences = [None] * k
+                confidences.append(confidence)
+            elif confidences is not None:
+                confidences.append(None)
+            add_label(label)
+            add_coords((x1, y1, xmax, ymax))
+            add_attrs(flags[before] if not after else flags[(before, after)])
         for k in low:
-            self._below_one(path + where[k])
-        return out
-
-    def _object_suffixes(self, n: int) -> list[str]:
-        """``[" <object 1>", ..., " <object n>"]`` (or longer): a record's location is ``path + suffix``."""
-        have = self._suffixes
-        if n > len(have):
-            more = (f" <object {k}>" for k in range(len(have) + 1, n + 1))
-            if n > _SUFFIX_CACHE_SIZE:
-                return have + list(more)  # kept for this file only
-            have.extend(more)
-        return have
+            self._below_one(boxes.source(k))
+        return boxes, confidences
 
     def _object(
         self, obj: ET.Element, k: int, path: str, width: float, height: float, parts: list[ET.Element]

@@ -203,6 +203,8 @@ class ResultReader:
             except Skip as s:
                 report.skip(s.code, s.message, source)
                 continue
+            if frame.boxes is not None:  # the image's annotated boxes, kept as columns, come first
+                frame.expand_boxes()
             frame.objects.append(obj)
             objects += 1
         report.records_read += records

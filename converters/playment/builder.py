@@ -33,7 +33,7 @@ from operator import itemgetter, lt
 from typing import Any, TypeAlias, cast
 
 from ..errors import Report
-from ..model import AttributeValue, Box, BoxTrack, Cuboid, Frame, Geometry, Keypoints, Polygon, Polyline
+from ..model import AttributeValue, Box, BoxTrack, Cuboid, Frame, FrameBoxes, Geometry, Keypoints, Polygon, Polyline
 from ..options import ConvertOptions
 from ..select import UNTRACKED, Item
 from . import geometry_out as go
@@ -93,16 +93,33 @@ class ColumnPlan:
         self.clamped = clamped
 
 
+class BoxesPlan:
+    """A frame's column-stored boxes (:class:`~converters.model.FrameBoxes`) after pass 1: the rows
+    to emit (each a one-frame tracker, keyed by ``first + row`` as the frame's objects are by their
+    index), and the output geometry of the rows that needed clamping."""
+
+    __slots__ = ("boxes", "clamped", "first", "frame", "rows")
+
+    def __init__(
+        self, frame: Frame, boxes: FrameBoxes, rows: range | array[int], clamped: dict[int, go.GeometryOut], first: int
+    ) -> None:
+        self.frame = frame
+        self.boxes = boxes
+        self.rows = rows
+        self.clamped = clamped
+        self.first = first
+
+
 #: An object without a track id after pass 1: (id name, type, label, frame, geometry, attributes).
 SinglePlan: TypeAlias = "tuple[str, str, str, Frame, Box | go.GeometryOut, dict[str, AttributeValue] | None]"
-Plan: TypeAlias = "TrackPlan | ColumnPlan | SinglePlan"
+Plan: TypeAlias = "TrackPlan | ColumnPlan | BoxesPlan | SinglePlan"
 
 
 def plan_size(plan: Plan) -> int:
     """Objects in a planned tracker."""
     if type(plan) is tuple:
         return 1
-    return len(plan.rows) if isinstance(plan, ColumnPlan) else len(plan.frames)  # type: ignore[union-attr]
+    return len(plan.rows) if isinstance(plan, (ColumnPlan, BoxesPlan)) else len(plan.frames)  # type: ignore[union-attr]
 
 
 def _frame_object(
@@ -240,7 +257,57 @@ class PayloadBuilder:
                     plan.bodies.append(body)
                     plan.attrs.append(attrs)
                 counts[ptype] += 1
+            if frame.boxes is not None:
+                boxes_plan = self._plan_boxes(frame, frame.boxes, len(frame.objects))
+                if boxes_plan is not None:
+                    plans.append(boxes_plan)
+                    counts["rectangle"] += len(boxes_plan.rows)
         return plans, self._count(counts)
+
+    def _plan_boxes(self, frame: Frame, boxes: FrameBoxes, first: int) -> BoxesPlan | None:
+        """Pass 1 for a frame's column-stored boxes (emitted as they are: the caller expands them
+        when anything is to be selected): boxes outside the frame are clamped or skipped."""
+        w = frame.width
+        h = frame.height
+        c = boxes.coords
+        clamped: dict[int, go.GeometryOut] = {}
+        skipped: set[int] = set()
+        for r, (x1, y1, x2, y2) in enumerate(zip(c[0::4], c[1::4], c[2::4], c[3::4])):
+            if not (0.0 <= x1 < x2 <= w and 0.0 <= y1 < y2 <= h):
+                built = self._geometry(Box(x1, y1, x2, y2), w, h, boxes.labels[r], boxes.source(r))
+                if built is None:
+                    skipped.add(r)
+                else:
+                    clamped[r] = built[1]
+        n = len(boxes)
+        rows: range | array[int] = array("l", [r for r in range(n) if r not in skipped]) if skipped else range(n)
+        return BoxesPlan(frame, boxes, rows, clamped, first) if rows else None
+
+    def box_trackers(
+        self, plan: BoxesPlan, ids: JobIds, shared: dict[int, dict[str, Any]] | None
+    ) -> list[dict[str, Any]]:
+        """Pass 2 for a frame's column-stored boxes: one one-frame tracker per row, in row order."""
+        frame = plan.frame
+        fid = frame.id
+        tail = f"/{fid}"
+        untracked = f"{UNTRACKED}{fid}:"
+        labels, attrs, c = plan.boxes.labels, plan.boxes.attributes, plan.boxes.coords
+        clamped = plan.clamped
+        first = plan.first
+        pair = ids.pair
+        out = []
+        for r in plan.rows:
+            label = labels[r]
+            tracker_id, object_id = pair(f"{untracked}{first + r}/rectangle/{label}", tail)
+            body = clamped.get(r) if clamped else None
+            if body is None:
+                i = 4 * r
+                geom: Box | go.GeometryOut = Box(c[i], c[i + 1], c[i + 2], c[i + 3])
+            else:
+                geom = body
+            out.append({"_id": tracker_id, "type": "rectangle", "label": label,
+                        "frames": {fid: _frame_object(object_id, "rectangle", label, frame, geom, attrs[r], shared)}})
+        return out
 
     def tracker(
         self, plan: Plan, ids: JobIds, shared: dict[int, dict[str, Any]] | None, start: int = 0,
@@ -259,7 +326,7 @@ class PayloadBuilder:
                     "frames": {fid: _frame_object(object_id, ptype, label, frame, body, attrs, shared)}}
         if isinstance(plan, ColumnPlan):
             return self._column_tracker(plan, ids, shared, start, stop)
-        assert isinstance(plan, TrackPlan)
+        assert isinstance(plan, TrackPlan), "a BoxesPlan makes several trackers: box_trackers()"
         ptype = plan.ptype
         label = plan.label
         tracker_id, state = ids.tracker(plan.name)
@@ -348,7 +415,12 @@ class PayloadBuilder:
         """Pass 2 all at once: the whole payload dict of a planned video job."""
         ids = JobIds(reference_id, self.o.random_ids)
         tracker = self.tracker
-        trackers = [tracker(plan, ids, shared) for plan in plans]
+        trackers: list[dict[str, Any]] = []
+        for plan in plans:
+            if type(plan) is BoxesPlan:
+                trackers += self.box_trackers(plan, ids, shared)
+            else:
+                trackers.append(tracker(plan, ids, shared))
         payload = self.video_envelope(reference_id, frames, srcs)
         payload["data"]["maker_response"][self.o.video_key]["data"]["annotations"] = trackers
         return payload

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from ..model import Frame
-from .builder import PayloadBuilder, Plan, plan_size
+from .builder import BoxesPlan, PayloadBuilder, Plan, plan_size
 from .ids import JobIds
 from .validate import VideoStreamCheck
 
@@ -50,8 +50,11 @@ def video_pieces(
     sep = b""
     for plan in plans:
         n = plan_size(plan)
-        if n <= CHUNK:
-            batch.append(builder.tracker(plan, ids, {}))
+        if n <= CHUNK or isinstance(plan, BoxesPlan):  # a frame's boxes: one-frame trackers, in one batch
+            if isinstance(plan, BoxesPlan):
+                batch += builder.box_trackers(plan, ids, {})
+            else:
+                batch.append(builder.tracker(plan, ids, {}))
             size += n
             if size >= CHUNK:
                 yield sep + _dump_checked(check, batch)
