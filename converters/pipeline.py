@@ -49,9 +49,10 @@ def read_scene(
 ) -> Scene:
     """Read input files with the reader registered as ``fmt``.
 
-    Every object is in its frame's ``objects``, unless ``compact``: then long box tracks a reader
-    kept as columns stay there (``Sequence.box_tracks``, about 48 instead of 450 bytes per box),
-    for :func:`write_scene`; ``Scene.expand_columns()`` moves them into the frames.
+    Every object is in its frame's ``objects``, unless ``compact``: then the plain boxes a reader
+    kept as columns (CVAT box tracks in ``Sequence.box_tracks``, VOC boxes in ``Frame.boxes``;
+    about 50 instead of 450 bytes per box) stay there for :func:`write_scene`;
+    ``Scene.expand_columns()`` makes them objects.
     """
     paths = [Path(p) for p in inputs]
     if not paths:
@@ -157,7 +158,7 @@ def iter_payloads(
     progress: Progress | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Validated payload dicts for ``scene``, one job at a time (nothing written). Column-stored
-    box tracks are expanded into their frames first."""
+    boxes are made objects first (``Scene.expand_columns``)."""
     options = options or ConvertOptions()
     report = report if report is not None else Report(strict=options.strict)
     jobs = plan_jobs(scene.expand_columns(), options)
