@@ -196,7 +196,7 @@ class Frame:
 
 class FrameBoxes:
     """The plain boxes of one frame, without track ids, kept as columns instead of objects (about
-    60 bytes per box instead of about 450), for still images with many boxes.
+    50 bytes per box instead of about 450), for still images with many boxes.
 
     Row ``i`` is the box ``coords[4 * i:4 * i + 4]`` (x1, y1, x2, y2: pixel-edge, finite) labelled
     ``labels[i]`` with ``attributes[i]`` (shared, read-only dicts), no confidence, no track id and
@@ -232,7 +232,7 @@ class BoxTrack:
     """The plain boxes of one track kept as columns instead of objects (memory: about 48 bytes per
     box instead of about 450), for the long box tracks of video exports.
 
-    Row ``i`` is the box ``(x1[i], y1[i], x2[i], y2[i])`` (pixel-edge, finite, positive area) on
+    Row ``i`` is the box ``(x1[i], y1[i], x2[i], y2[i])`` (pixel-edge) on
     ``frames[i]`` with ``attributes[i]`` (shared, read-only dicts), no confidence, track id
     ``track_id`` and source ``f'{source_prefix}{frames[i].id}">'``; a track has at most one row per
     frame. :meth:`objects` gives the rows as scene objects.
@@ -280,9 +280,10 @@ class Sequence:
     """Frames in display order. A still image is a one-frame sequence with ``is_video=False``.
 
     ``box_tracks``: box tracks a reader kept as columns (:class:`BoxTrack`); their boxes are not in
-    ``Frame.objects`` until :meth:`expand_tracks` puts them there. Readers keep a sequence compact
-    only while its frames hold no other object, so expanding appends each track's boxes in the
-    order the reader read them. :func:`converters.pipeline.read_scene` returns expanded scenes.
+    ``Frame.objects`` until :meth:`expand_tracks` puts them there. A reader expands the pending
+    tracks before it adds any other object to these frames, so every object already in a frame was
+    read before the tracks' boxes, and expanding (appending) keeps the order read.
+    :func:`converters.pipeline.read_scene` returns expanded scenes.
     """
 
     name: str
