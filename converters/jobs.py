@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import UsageError
+from .errors import InputError, UsageError
 from .model import Frame, Scene
 from .options import ConvertOptions
 
@@ -73,6 +73,25 @@ def _groups(scene: Scene, options: ConvertOptions) -> Iterator[tuple[str, list[F
             yield seq.name, seq.frames, 0, "{sequence}"
 
 
+def _check_utf8(reference_id: str, frames: list[Frame], srcs: list[str]) -> None:
+    """Names JSON can carry: a file name that is not UTF-8 reaches Python with lone surrogates
+    (``os.fsdecode``), which no JSON text can hold."""
+    try:
+        reference_id.encode()
+    except UnicodeEncodeError:
+        raise InputError(f"the reference id {reference_id!r} is not valid UTF-8 (a file or folder name in "
+                         "another encoding?); JSON cannot carry it: rename the file or set --reference-id",
+                         None, "not_utf8") from None
+    for frame, src in zip(frames, srcs):
+        try:
+            frame.id.encode()
+            src.encode()
+        except UnicodeEncodeError:
+            raise InputError(f"the frame name {frame.file_name!r} is not valid UTF-8 (a file name in another "
+                             "encoding?); JSON cannot carry it: rename the file", frame.source or None,
+                             "not_utf8") from None
+
+
 def plan_jobs(scene: Scene, options: ConvertOptions) -> list[Job]:
     """All jobs of the scene, named; duplicate reference ids are a usage error before any output."""
     jobs: list[Job] = []
@@ -91,6 +110,7 @@ def plan_jobs(scene: Scene, options: ConvertOptions) -> list[Job]:
             srcs = [f.file_name for f in frames]
         else:
             srcs = [_fill(frame_template, _frame_values(f, sequence), "--frame-url") for f in frames]
+        _check_utf8(ref, frames, srcs)
         jobs.append(Job(ref, frames, srcs))
     counts = Counter(j.reference_id for j in jobs)
     dupes = [r for r, c in counts.items() if c > 1]

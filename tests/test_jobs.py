@@ -8,7 +8,9 @@ import orjson
 import pytest
 
 from converters import Box, ConvertOptions, Frame, Scene, SceneObject, Sequence, UsageError, write_scene
+from converters.errors import InputError
 from converters.jobs import plan_jobs
+from converters.model import scene_from_frames
 from converters.writer import safe_file_stem
 
 
@@ -103,3 +105,15 @@ def test_failed_run_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="strict"):
         write_scene(scene, out, ConvertOptions(strict=True))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_names_that_are_not_utf8_stop_with_a_message() -> None:
+    """A file name in another encoding reaches Python with a lone surrogate (os.fsdecode of b"a\\xff")."""
+    name = b"a\xff.jpg".decode("utf-8", "surrogateescape")
+    scene = scene_from_frames([Frame(name, name, 10, 10, source="labels/a\udcff.txt")])
+    with pytest.raises(InputError) as err:
+        plan_jobs(scene, ConvertOptions())
+    assert err.value.code == "not_utf8" and "reference id" in str(err.value)
+    with pytest.raises(InputError) as err:
+        plan_jobs(scene, ConvertOptions(reference_id="job_{job}"))
+    assert err.value.code == "not_utf8" and err.value.location == "labels/a\udcff.txt"
