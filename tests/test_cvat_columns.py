@@ -22,7 +22,7 @@ from converters.model import Box
 from converters.pipeline import read_scene, write_scene
 
 
-def _random_video(seed: int, mixed: bool) -> str:
+def _random_video(seed: int, mixed: bool, head: str | None = None) -> str:
     rng = random.Random(seed)
     frames = list(range(20))
     tracks = []
@@ -39,7 +39,7 @@ def _random_video(seed: int, mixed: bool) -> str:
             at = rng.randrange(len(rows) + 1)  # a rotated box: not plain, converted as an object
             rows.insert(at, row(rng.choice(frames), 10, extra=' rotation="30"'))
         tracks.append(track(tid, "".join(rows), rng.choice(["car", "bike"])))
-    return video("".join(tracks), meta(0, 19))
+    return video("".join(tracks), meta(0, 19) if head is None else head)
 
 
 def _both(path: Path, out: Path, options: ConvertOptions | None = None) -> tuple[bytes, dict, bytes, dict]:
@@ -58,6 +58,18 @@ def _both(path: Path, out: Path, options: ConvertOptions | None = None) -> tuple
 def test_columns_convert_like_objects(seed: int, mixed: bool, tmp_path: Path) -> None:
     path = tmp_path / "video.xml"
     path.write_text(_random_video(seed, mixed))
+    compact, compact_report, expanded, expanded_report = _both(path, tmp_path)
+    assert compact == expanded
+    assert compact_report == expanded_report
+
+
+@pytest.mark.parametrize("head", ["no range", "step 2"])
+@pytest.mark.parametrize("seed", range(10))
+def test_columns_convert_like_objects_in_other_frame_ranges(seed: int, head: str, tmp_path: Path) -> None:
+    """No start_frame/stop_frame (the video holds the frames rows name, sorted after reading), or a
+    frame filter of step 2 (rows on odd frames are skipped as frame_out_of_range)."""
+    path = tmp_path / "video.xml"
+    path.write_text(_random_video(seed, seed % 2 == 1, meta(start=None) if head == "no range" else meta(0, 19, 2)))
     compact, compact_report, expanded, expanded_report = _both(path, tmp_path)
     assert compact == expanded
     assert compact_report == expanded_report
