@@ -129,6 +129,17 @@ def test_box_outside_frame_is_skipped_and_reported() -> None:
     assert job["data"]["maker_response"]["video2d"]["data"]["annotations"] == []
     assert report.skipped == {"rectangle_degenerate": 1}
     assert report.issues[0].location == "x.json:$[0]"
+    assert report.clamped_points == 0  # clamps are counted for emitted objects only
+
+
+def test_line_clamped_onto_one_point_is_skipped_without_counting_clamps() -> None:
+    # (250, 120) and (300, 150) both clamp to the corner (1, 1) of a 200 x 100 frame: one distinct point
+    frame = Frame("f", "f.jpg", 200, 100, 0, [SceneObject("lane", Polyline([(250, 120), (300, 150)]))])
+    report = Report()
+    [job] = list(iter_payloads(Scene([Sequence("s", [frame])]), report=report))
+    assert job["data"]["maker_response"]["video2d"]["data"]["annotations"] == []
+    assert report.skipped == {"line_degenerate": 1}
+    assert report.clamped_points == 0
 
 
 def test_polygon_geos_cannot_make_valid_is_still_repaired() -> None:

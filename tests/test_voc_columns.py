@@ -114,8 +114,8 @@ def test_frame_boxes_outside_the_frame_are_skipped_or_clamped_like_objects(tmp_p
     (payload,) = iter_payloads(scene(), ConvertOptions(), expanded)  # type: ignore[arg-type]
     assert (tmp_path / "c.jsonl").read_bytes() == orjson.dumps(payload) + b"\n"
     assert compact.to_dict() == expanded.to_dict()
-    # clamped corners: all 4 of the box then skipped (x 150, 160 -> 1) and 2 of the partly outside one
-    assert compact.skipped == {"rectangle_degenerate": 1} and compact.clamped_points == 6
+    # clamped corners: TR and BR of the partly outside box (x 120 -> 1); the skipped box counts none
+    assert compact.skipped == {"rectangle_degenerate": 1} and compact.clamped_points == 2
     trackers = payload["data"]["maker_response"]["video2d"]["data"]["annotations"]
     assert [t["label"] for t in trackers] == ["car", "cat"]
     assert trackers[1]["frames"]["f"]["coordinates"][1] == {"x": 1.0, "y": 0.2}  # 120 / 100 clamped to 1

@@ -2,7 +2,8 @@
 
 x_norm = x / width, y_norm = y / height in IEEE double, no rounding (the JSON writer prints the
 shortest repr that round-trips). A coordinate outside [0, 1] is clamped to the nearest bound and
-counted (``Report.clamped_points``, one per clamped point). Rules from the format doc, section 5:
+counted (``Report.clamped_points``, one per clamped point of an emitted object). Rules from the
+format doc, section 5:
 
 - rectangle (A5): ``coordinates`` = TL, TR, BR, BL.
 - polygon (A6): ``points`` p1..pN in ring order (closing duplicate and repeated consecutive points
@@ -43,7 +44,9 @@ def _ename(i: int) -> str:
     return _E[i] if i < 256 else f"e{i + 1}"
 
 
-def _norm_points(points: list[Point], w: float, h: float, report: Report) -> list[Point]:
+def _norm_points(points: list[Point], w: float, h: float) -> tuple[list[Point], int]:
+    """The points normalized and clamped to [0, 1], and how many were clamped (the caller counts
+    them in the report only when the object is emitted)."""
     out = []
     clamped = 0
     for x, y in points:
@@ -54,8 +57,7 @@ def _norm_points(points: list[Point], w: float, h: float, report: Report) -> lis
             nx = 0.0 if nx < 0.0 else (1.0 if nx > 1.0 else nx)
             ny = 0.0 if ny < 0.0 else (1.0 if ny > 1.0 else ny)
         out.append((nx, ny))
-    report.clamped_points += clamped
-    return out
+    return out, clamped
 
 
 def rectangle(b: Box, w: float, h: float, report: Report) -> GeometryOut | str:
@@ -63,19 +65,21 @@ def rectangle(b: Box, w: float, h: float, report: Report) -> GeometryOut | str:
     y1 = b.y1 / h
     x2 = b.x2 / w
     y2 = b.y2 / h
+    clamped = 0
     if x1 < 0.0 or y1 < 0.0 or x2 > 1.0 or y2 > 1.0 or x1 > 1.0 or y1 > 1.0 or x2 < 0.0 or y2 < 0.0:
         ox1 = not 0.0 <= x1 <= 1.0
         ox2 = not 0.0 <= x2 <= 1.0
         oy1 = not 0.0 <= y1 <= 1.0
         oy2 = not 0.0 <= y2 <= 1.0
         # corners TL, TR, BR, BL: a corner is clamped when either of its coordinates is
-        report.clamped_points += (ox1 or oy1) + (ox2 or oy1) + (ox2 or oy2) + (ox1 or oy2)
+        clamped = (ox1 or oy1) + (ox2 or oy1) + (ox2 or oy2) + (ox1 or oy2)
         x1 = min(max(x1, 0.0), 1.0)
         y1 = min(max(y1, 0.0), 1.0)
         x2 = min(max(x2, 0.0), 1.0)
         y2 = min(max(y2, 0.0), 1.0)
     if not (x2 > x1 and y2 > y1):
         return "the box has no area inside the frame"
+    report.clamped_points += clamped
     return {
         "coordinates": [{"x": x1, "y": y1}, {"x": x2, "y": y1}, {"x": x2, "y": y2}, {"x": x1, "y": y2}]
     }
@@ -99,7 +103,8 @@ def polygon(p: Polygon, w: float, h: float, report: Report, source: str = "") ->
             source,
             len(p.holes),
         )
-    pts = _dedupe(_norm_points(p.exterior, w, h, report))
+    normalized, clamped = _norm_points(p.exterior, w, h)
+    pts = _dedupe(normalized)
     if len(pts) >= 3:
         problem = polygon_problem(Polygon(pts))
         if problem is not None:
@@ -111,6 +116,7 @@ def polygon(p: Polygon, w: float, h: float, report: Report, source: str = "") ->
             pts = _dedupe(parts[0].exterior)
     if len(pts) < 3:
         return f"a polygon needs at least 3 distinct points inside the frame, got {len(pts)}"
+    report.clamped_points += clamped
     n = len(pts)
     return {
         "points": {_pname(i): {"x": x, "y": y} for i, (x, y) in enumerate(pts)},
@@ -120,11 +126,13 @@ def polygon(p: Polygon, w: float, h: float, report: Report, source: str = "") ->
 
 def line(pl: Polyline, w: float, h: float, report: Report) -> GeometryOut | str:
     pts: list[Point] = []
-    for q in _norm_points(pl.points, w, h, report):
+    normalized, clamped = _norm_points(pl.points, w, h)
+    for q in normalized:
         if not pts or q != pts[-1]:
             pts.append(q)
     if len(pts) < 2:
         return f"a line needs at least 2 distinct points, got {len(pts)}"
+    report.clamped_points += clamped
     return {
         "points": {_pname(i): {"x": x, "y": y} for i, (x, y) in enumerate(pts)},
         "edges": {_ename(i): [_pname(i), _pname(i + 1)] for i in range(len(pts) - 1)},
@@ -135,7 +143,8 @@ def landmark(k: Keypoints, w: float, h: float, report: Report) -> GeometryOut | 
     kept = [(i + 1, pt) for i, (pt, v) in enumerate(zip(k.points, k.visibility)) if v > 0]
     if not kept:
         return "no labelled keypoints (every visibility is 0)"
-    norm = _norm_points([pt for _, pt in kept], w, h, report)
+    norm, clamped = _norm_points([pt for _, pt in kept], w, h)
+    report.clamped_points += clamped
     return {
         "points": {
             _pname(j): {"x": x, "y": y, "label": label} for j, ((label, _), (x, y)) in enumerate(zip(kept, norm))
@@ -144,7 +153,8 @@ def landmark(k: Keypoints, w: float, h: float, report: Report) -> GeometryOut | 
 
 
 def cuboid(c: Cuboid, w: float, h: float, report: Report, faces: dict[str, list[str]] | None = None) -> GeometryOut:
-    norm = _norm_points(c.points, w, h, report)
+    norm, clamped = _norm_points(c.points, w, h)
+    report.clamped_points += clamped
     out: GeometryOut = {"points": {_pname(i): {"x": x, "y": y} for i, (x, y) in enumerate(norm)}}
     for face, names in (faces or CUBOID_FACES).items():
         out[face] = {"coordinates": list(names)}
