@@ -359,6 +359,23 @@ def test_tao_frames_ordered_by_frame_index_with_tracks(tmp_path: Path) -> None:
     assert {o.track_id for o in scene.objects()} == {42}
 
 
+def test_tao_annotation_category_must_be_its_tracks(tmp_path: Path) -> None:
+    images = [{"id": i, "video_id": 1, "frame_index": i, "file_name": f"v/{i}.jpg", "width": 8, "height": 6}
+              for i in range(3)]
+    anns = [
+        {"id": 0, "image_id": 0, "category_id": 1, "track_id": 42, "bbox": [0, 0, 1, 1]},
+        {"id": 1, "image_id": 1, "category_id": 2, "track_id": 42, "bbox": [0, 0, 1, 1]},  # track 42 is a 1
+        {"id": 2, "image_id": 2, "category_id": 2, "track_id": 7, "bbox": [0, 0, 1, 1]},  # track 7 not listed
+    ]
+    data = dataset(anns, images, videos=[{"id": 1, "name": "v"}], tracks=[{"id": 42, "category_id": 1, "video_id": 1}])
+    scene, report = read(tmp_path, data)
+    assert sorted((o.track_id, o.label) for o in scene.objects()) == [(7, "car"), (42, "person")]
+    assert report.skipped == {"track_category_mismatch": 1}
+    (issue,) = report.issues
+    assert issue.location.endswith("$.annotations[1]")
+    assert "category_id 2 differs from category_id 1 of track 42" in issue.message
+
+
 def test_cocovid_frame_id_instance_id_and_folder_name(tmp_path: Path) -> None:
     images = [
         {"id": 2, "video_id": 9, "frame_id": 1, "file_name": "MOT17-02/000002.jpg", "width": 8, "height": 6},

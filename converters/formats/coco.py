@@ -24,7 +24,8 @@ several input files with the same file name and size are merged into one frame),
 ``iscrowd=1`` regions are converted like any other with the attribute ``iscrowd: "Yes"``, or
 dropped and counted as ``crowd_skipped`` with ``--skip-crowd``. Annotation ``attributes`` (CVAT,
 Datumaro) become Playment attributes (bools -> "Yes"/"No", numbers -> str); ``track_id`` among
-them becomes the track.
+them becomes the track. TAO: an annotation whose ``category_id`` differs from its track's (in
+``tracks``) is skipped as ``track_category_mismatch``.
 
 Files that carry no objects (captions, panoptic, image_info, image-level labels) stop with an
 InputError saying what they are; inside a directory input they are ignored with a warning.
@@ -65,12 +66,14 @@ class _Context:
         report: Report,
         skip_crowd: bool,
         results: bool,
+        track_categories: dict[Any, Any] | None = None,
     ) -> None:
         self.frames = frames
         self.cats = cats
         self.report = report
         self.skip_crowd = skip_crowd
         self.results = results
+        self.track_categories = track_categories  # TAO: track id -> category_id of its ``tracks`` entry
 
 
 def _lookup(table: Mapping[Any, Any], key: Any) -> Any:
@@ -188,11 +191,40 @@ def _general(a: dict[str, Any], label: str, frame: Frame, ctx: _Context, loc: st
         ctx.report.objects_read += 1
         ctx.report.filtered("crowd_skipped")
         return None
+    if ctx.track_categories and "track_id" in a:
+        track = a["track_id"]
+        try:
+            expected = ctx.track_categories.get(track)
+        except TypeError:  # an unhashable track id: build_object reports it
+            expected = None
+        if expected is not None and expected != a.get("category_id"):
+            ctx.report.skip(
+                "track_category_mismatch",
+                f"category_id {describe(a.get('category_id'))} differs from category_id {describe(expected)} of "
+                f"track {describe(track)} in $.tracks (TAO: an annotation's category is its track's)",
+                loc,
+            )
+            return None
     try:
         return build_object(a, label, frame, ctx.cats.keypoints.get(a.get("category_id")), loc, ctx.report, ctx.results)
     except RecordSkip as exc:
         ctx.report.skip(exc.code, exc.message, loc)
         return None
+
+
+def _track_categories(data: Any) -> dict[Any, Any] | None:
+    """TAO's ``tracks``: track id -> category_id (entries without both, or unhashable, are left out)."""
+    tracks = data.get("tracks") if isinstance(data, dict) else None
+    if not isinstance(tracks, list):
+        return None
+    out: dict[Any, Any] = {}
+    for t in tracks:
+        if isinstance(t, dict) and t.get("category_id") is not None:
+            try:
+                out[t["id"]] = t["category_id"]
+            except (KeyError, TypeError):
+                continue
+    return out or None
 
 
 def sequence_name(file_name: str) -> str:
@@ -338,7 +370,7 @@ def _read_dataset(path: Path, data: Any, kind: str, builder: _SceneBuilder, repo
         builder.sequences.extend(seqs)
         return
     frames, metas, videos = read_images(data, path)
-    ctx = _Context(frames, cats, report, skip_crowd, results=False)
+    ctx = _Context(frames, cats, report, skip_crowd, results=False, track_categories=_track_categories(data))
     tracks = read_annotations(anns, ctx, f"{path}:$.annotations")
     stills, seqs = group_sequences(path, metas, videos, tracks)
     builder.add_stills(stills, report)
