@@ -130,27 +130,8 @@ def _json_type(value: Any) -> str:
 # --------------------------------------------------------------------------- validators
 
 
-@cache
-def _fast_validator(video_key: str) -> Any:
-    """The compiled ``jsonschema_rs`` validator of the payload schema (one per key and process)."""
-    found = schemas.schemas_for_video_key(video_key)
-    root = found[schemas.PAYLOAD_ID]
-    if hasattr(jsonschema_rs, "Registry"):
-        reg = jsonschema_rs.Registry(list(found.items()))
-        return jsonschema_rs.validator_for(root, registry=reg)
-
-    def retrieve(uri: str) -> Any:  # pragma: no cover - jsonschema_rs without Registry
-        return found[uri]
-
-    return jsonschema_rs.validator_for(root, retriever=retrieve)  # pragma: no cover
-
-
-@cache
-def _fast_trackers_validator() -> Any:
-    """A compiled validator of a list of video trackers (``tracker.json`` items)."""
-    found = schemas.load_schemas()
-    root = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "array",
-            "items": {"$ref": schemas.BASE_URI + "tracker.json"}}
+def _compiled(root: dict[str, Any], found: dict[str, dict[str, Any]]) -> Any:
+    """A ``jsonschema_rs`` validator of ``root`` whose ``$ref``s resolve among ``found`` (by ``$id``)."""
     if hasattr(jsonschema_rs, "Registry"):
         return jsonschema_rs.validator_for(root, registry=jsonschema_rs.Registry(list(found.items())))
 
@@ -158,6 +139,21 @@ def _fast_trackers_validator() -> Any:
         return found[uri]
 
     return jsonschema_rs.validator_for(root, retriever=retrieve)  # pragma: no cover
+
+
+@cache
+def _fast_validator(video_key: str) -> Any:
+    """The compiled ``jsonschema_rs`` validator of the payload schema (one per key and process)."""
+    found = schemas.schemas_for_video_key(video_key)
+    return _compiled(found[schemas.PAYLOAD_ID], found)
+
+
+@cache
+def _fast_trackers_validator() -> Any:
+    """A compiled validator of a list of video trackers (``tracker.json`` items)."""
+    root = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "array",
+            "items": {"$ref": schemas.BASE_URI + "tracker.json"}}
+    return _compiled(root, schemas.load_schemas())
 
 
 @cache
@@ -311,18 +307,11 @@ class PayloadValidator:
         ids = [tracker["_id"] for tracker in trackers]
         ids += [obj["_id"] for obj in objects]
         if len(set(ids)) != len(ids):
-            issues += _duplicate_ids(_video_ids(trackers, base), where)
-        if self.label_set is not None:
-            labels = {obj["label"] for obj in objects}
-            labels.update([tracker["label"] for tracker in trackers])
-            labels.discard("")
-            if not labels <= self.label_set:
-                issues += self._labels(_video_labels(trackers, base), where)
-        kinds = {tracker["type"] for tracker in trackers}
-        if "polygon" in kinds or "line" in kinds:
-            shaped = [(kind, obj, (*base, i, "frames", fid)) for i, tracker in enumerate(trackers)
-                      if (kind := tracker["type"]) == "polygon" or kind == "line"
-                      for fid, obj in tracker["frames"].items()]
+            issues += _duplicate_ids(_video_field(trackers, base, "_id"), where)
+        if self.label_set is not None and not _labels_within(trackers, self.label_set):
+            issues += self._labels(_video_field(trackers, base, "label"), where)
+        shaped = _shaped(trackers, base)
+        if shaped:
             issues += _shape_issues(shaped, where)
         return issues
 
@@ -341,9 +330,9 @@ class PayloadValidator:
                               for j, item in enumerate(items))
         issues: list[Issue] = []
         if len(set(ids)) != len(ids):
-            issues += _duplicate_ids(_image_ids(maker), where)
+            issues += _duplicate_ids(_image_field(maker, "_id"), where)
         if self.label_set is not None:
-            issues += self._labels(_image_labels(maker), where)
+            issues += self._labels(_image_field(maker, "label"), where)
         issues += _shape_issues(shaped, where)
         return issues
 
@@ -397,9 +386,10 @@ class VideoStreamCheck:
                 return False
         except (ValueError, TypeError, OverflowError):
             return False
+        if self._label_set is not None and not _labels_within(trackers, self._label_set):
+            return False
         known = self._known
         hashes = self._hashes
-        label_set = self._label_set
         for tracker in trackers:
             per_frame = tracker["frames"]
             if not known.issuperset(per_frame):
@@ -409,17 +399,8 @@ class VideoStreamCheck:
             else:
                 hashes.append(hash(tracker["_id"]))
             hashes.extend([hash(obj["_id"]) for obj in per_frame.values()])
-            if label_set is not None:
-                labels = {obj["label"] for obj in per_frame.values()}
-                labels.add(tracker["label"])
-                labels.discard("")
-                if not labels <= label_set:
-                    return False
-            kind = tracker["type"]
-            if (kind == "polygon" or kind == "line") and _shape_issues(
-                    [(kind, obj, ()) for obj in per_frame.values()], ""):
-                return False
-        return True
+        shaped = _shaped(trackers, ())
+        return not (shaped and _shape_issues(shaped, ""))
 
     def finish(self) -> bool:
         """True when no two ``_id``s of the payload are equal (equal hashes, almost surely a real
@@ -450,32 +431,37 @@ def _unknown_frames(per_frame: dict[str, Any], known: set[str], where: str, part
                    where, (*parts, fid)) for fid in per_frame if fid not in known]
 
 
-def _video_ids(trackers: list[dict[str, Any]], base: PathParts) -> Iterator[tuple[str, PathParts]]:
+def _labels_within(trackers: list[dict[str, Any]], allowed: frozenset[str]) -> bool:
+    """Every tracker and per-frame label is in ``allowed`` (an empty per-frame label is not checked)."""
+    labels = {obj["label"] for tracker in trackers for obj in tracker["frames"].values()}
+    labels.update([tracker["label"] for tracker in trackers])
+    labels.discard("")
+    return labels <= allowed
+
+
+def _shaped(trackers: list[dict[str, Any]], base: PathParts) -> list[tuple[str, dict[str, Any], PathParts]]:
+    """The polygon and line objects of the trackers, for :func:`_shape_issues`."""
+    if not any(t["type"] == "polygon" or t["type"] == "line" for t in trackers):
+        return []
+    return [(kind, obj, (*base, i, "frames", fid)) for i, tracker in enumerate(trackers)
+            if (kind := tracker["type"]) == "polygon" or kind == "line"
+            for fid, obj in tracker["frames"].items()]
+
+
+def _video_field(trackers: list[dict[str, Any]], base: PathParts, key: str) -> Iterator[tuple[str, PathParts]]:
+    """``key`` (``_id`` or ``label``) of every tracker and per-frame object, with its path."""
     for i, tracker in enumerate(trackers):
-        yield tracker["_id"], (*base, i, "_id")
+        yield tracker[key], (*base, i, key)
         for fid, obj in tracker["frames"].items():
-            yield obj["_id"], (*base, i, "frames", fid, "_id")
+            yield obj[key], (*base, i, "frames", fid, key)
 
 
-def _image_ids(maker: dict[str, Any]) -> Iterator[tuple[str, PathParts]]:
-    for key in IMAGE_LISTS:
-        if key in maker:
-            for j, item in enumerate(maker[key]["data"]):
-                yield item["_id"], ("data", "maker_response", key, "data", j, "_id")
-
-
-def _video_labels(trackers: list[dict[str, Any]], base: PathParts) -> Iterator[tuple[str, PathParts]]:
-    for i, tracker in enumerate(trackers):
-        yield tracker["label"], (*base, i, "label")
-        for fid, obj in tracker["frames"].items():
-            yield obj["label"], (*base, i, "frames", fid, "label")
-
-
-def _image_labels(maker: dict[str, Any]) -> Iterator[tuple[str, PathParts]]:
-    for key in IMAGE_LISTS:
-        if key in maker:
-            for j, item in enumerate(maker[key]["data"]):
-                yield item["label"], ("data", "maker_response", key, "data", j, "label")
+def _image_field(maker: dict[str, Any], key: str) -> Iterator[tuple[str, PathParts]]:
+    """``key`` (``_id`` or ``label``) of every image maker_response item, with its path."""
+    for group in IMAGE_LISTS:
+        if group in maker:
+            for j, item in enumerate(maker[group]["data"]):
+                yield item[key], ("data", "maker_response", group, "data", j, key)
 
 
 def _duplicate_ids(found: Iterable[tuple[str, PathParts]], where: str) -> list[Issue]:
