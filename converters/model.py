@@ -270,9 +270,9 @@ class BoxTrack:
 
     def objects(self) -> Iterator[tuple[Frame, SceneObject]]:
         """Each row as (frame, object), in row order."""
-        label, track_id, prefix = self.label, self.track_id, self.source_prefix
-        for frame, x1, y1, x2, y2, attrs in zip(self.frames, self.x1, self.y1, self.x2, self.y2, self.attributes):
-            yield frame, SceneObject(label, Box(x1, y1, x2, y2), None, attrs, track_id, f'{prefix}{frame.id}">')
+        rows = zip(self.frames, self.x1, self.y1, self.x2, self.y2, self.attributes)
+        for i, (frame, x1, y1, x2, y2, attrs) in enumerate(rows):
+            yield frame, SceneObject(self.label, Box(x1, y1, x2, y2), None, attrs, self.track_id, self.source(i))
 
 
 @dataclass(slots=True)

@@ -117,9 +117,16 @@ Plan: TypeAlias = "TrackPlan | ColumnPlan | BoxesPlan | SinglePlan"
 
 def plan_size(plan: Plan) -> int:
     """Objects in a planned tracker."""
-    if type(plan) is tuple:
-        return 1
-    return len(plan.rows) if isinstance(plan, (ColumnPlan, BoxesPlan)) else len(plan.frames)  # type: ignore[union-attr]
+    if isinstance(plan, TrackPlan):
+        return len(plan.frames)
+    return 1 if isinstance(plan, tuple) else len(plan.rows)
+
+
+def _kept_rows(order: list[int] | None, n: int, skipped: set[int]) -> range | array[int]:
+    """The rows to emit: ``order`` (None: 0..n-1) without ``skipped``; a range when that is all of them."""
+    if order is None and not skipped:
+        return range(n)
+    return array("l", [r for r in (range(n) if order is None else order) if r not in skipped])
 
 
 def _frame_object(
@@ -279,8 +286,7 @@ class PayloadBuilder:
                     skipped.add(r)
                 else:
                     clamped[r] = built[1]
-        n = len(boxes)
-        rows: range | array[int] = array("l", [r for r in range(n) if r not in skipped]) if skipped else range(n)
+        rows = _kept_rows(None, len(boxes), skipped)
         return BoxesPlan(frame, boxes, rows, clamped, first) if rows else None
 
     def box_trackers(
@@ -376,25 +382,25 @@ class PayloadBuilder:
             for r, (f, x1, y1, x2, y2) in enumerate(zip(track.frames, track.x1, track.y1, track.x2, track.y2)):
                 if not (0.0 <= x1 < x2 <= f.width and 0.0 <= y1 < y2 <= f.height):
                     outside.append((where[r], c, r))
-        changed: dict[int, dict[int, go.GeometryOut | None]] = {}  # track number -> row -> body (None: skipped)
+        clamped: dict[int, dict[int, go.GeometryOut]] = {}  # track number -> row -> output geometry
+        skipped: dict[int, set[int]] = {}  # track number -> rows
         for _, c, r in sorted(outside):
             track = tracks[c]
             f = track.frames[r]
             built = self._geometry(Box(track.x1[r], track.y1[r], track.x2[r], track.y2[r]), f.width, f.height,
                                    track.label, track.source(r))
-            changed.setdefault(c, {})[r] = None if built is None else built[1]
+            if built is None:
+                skipped.setdefault(c, set()).add(r)
+            else:
+                clamped.setdefault(c, {})[r] = built[1]
         firsts: list[tuple[int, int, ColumnPlan]] = []
         total = 0
         for c, (track, order) in enumerate(zip(tracks, orders)):
-            rows: range | array[int] = range(len(track)) if order is None else array("l", order)
-            rows_changed = changed.get(c, {})
-            clamped: dict[int, go.GeometryOut] = {r: b for r, b in rows_changed.items() if b is not None}
-            if len(clamped) != len(rows_changed):  # some rows skipped
-                rows = array("l", [r for r in rows if r not in rows_changed or rows_changed[r] is not None])
+            rows = _kept_rows(order, len(track), skipped.get(c, set()))
             if not rows:
                 continue
             name = f"t:{track.track_id}/rectangle/{track.label}"
-            firsts.append((position[id(track.frames[rows[0]])], c, ColumnPlan(name, track, rows, clamped)))
+            firsts.append((position[id(track.frames[rows[0]])], c, ColumnPlan(name, track, rows, clamped.get(c, {}))))
             total += len(rows)
         firsts.sort(key=itemgetter(0, 1))
         self._count({"rectangle": total})

@@ -50,35 +50,35 @@ def video_pieces(
     sep = b""
     for plan in plans:
         n = plan_size(plan)
-        if n <= CHUNK or isinstance(plan, BoxesPlan):  # a frame's boxes: one-frame trackers, in one batch
-            if isinstance(plan, BoxesPlan):
-                batch += builder.box_trackers(plan, ids, {})
-            else:
-                batch.append(builder.tracker(plan, ids, {}))
-            size += n
-            if size >= CHUNK:
+        if n > CHUNK and not isinstance(plan, BoxesPlan):  # a long tracker: its own pieces
+            if batch:
                 yield sep + _dump_checked(check, batch)
                 sep = b","
                 batch = []
                 size = 0
+            for start in range(0, n, CHUNK):
+                part = builder.tracker(plan, ids, {}, start, start + CHUNK)
+                if not check.trackers_ok([part], continued=start > 0):
+                    raise StreamCheckFailed
+                objects = orjson.dumps(part["frames"])[1:-1]
+                if start == 0:  # the tracker's keys up to its open "frames" object, then the objects
+                    part["frames"] = {}
+                    yield sep + orjson.dumps(part)[:-2] + objects
+                else:
+                    yield b"," + objects
+            yield b"}}"
+            sep = b","
             continue
-        if batch:
+        if isinstance(plan, BoxesPlan):  # a frame's boxes: one-frame trackers, in one batch
+            batch += builder.box_trackers(plan, ids, {})
+        else:
+            batch.append(builder.tracker(plan, ids, {}))
+        size += n
+        if size >= CHUNK:
             yield sep + _dump_checked(check, batch)
             sep = b","
             batch = []
             size = 0
-        for start in range(0, n, CHUNK):
-            part = builder.tracker(plan, ids, {}, start, start + CHUNK)
-            if not check.trackers_ok([part], continued=start > 0):
-                raise StreamCheckFailed
-            objects = orjson.dumps(part["frames"])[1:-1]
-            if start == 0:  # the tracker's keys up to its open "frames" object, then the objects
-                part["frames"] = {}
-                yield sep + orjson.dumps(part)[:-2] + objects
-            else:
-                yield b"," + objects
-        yield b"}}"
-        sep = b","
     if batch:
         yield sep + _dump_checked(check, batch)
     if not check.finish():
