@@ -160,7 +160,7 @@ def masks_per_second() -> None:
     import numpy as np
     from pycocotools import mask as mask_utils
 
-    from converters.formats.coco_rle import rle_to_polygons
+    from converters.formats.coco._rle import rle_to_polygons
 
     yy, xx = np.mgrid[0:200, 0:200]
     masks = []

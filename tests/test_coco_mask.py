@@ -12,7 +12,7 @@ from hypothesis.extra.numpy import arrays
 from pycocotools import mask as coco_mask
 from shapely.geometry import Polygon as ShapelyPolygon
 
-from converters.formats.coco_rle import RleError, decode_counts_string, rle_to_mask, rle_to_polygons
+from converters.formats.coco._rle import RleError, decode_counts_string, rle_to_mask, rle_to_polygons
 from converters.geometry import rasterize_polygon
 from converters.mask_trace import BRIDGE_WIDTH, trace_mask
 

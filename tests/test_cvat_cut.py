@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from converters.errors import PrelabelError, Report
-from converters.formats import cvat_stream, cvat_xml
 from converters.formats.cvat import READER
+from converters.formats.cvat import _parse as cvat_stream
+from converters.formats.cvat import _xml_stream as cvat_xml
 from converters.model import Box
 
 LABELS = (

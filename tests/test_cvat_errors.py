@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from converters.errors import InputError, PrelabelError, Report, UsageError
 from converters.formats.cvat import READER
-from converters.formats.cvat_xml import prolog_is_plain
+from converters.formats.cvat._xml_stream import prolog_is_plain
 
 LABELS = """<labels>
   <label><name>car</name><attributes/></label>

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from converters.errors import InputError, Report
-from converters.formats import cvat_xml
 from converters.formats.cvat import READER
+from converters.formats.cvat import _xml_stream as cvat_xml
 from converters.model import Box, Keypoints, MultiPolygon, Polygon, Scene
 
 LABELS = """<labels>

@@ -12,7 +12,7 @@ from shapely.geometry import Polygon as ShapelyPolygon
 
 from converters.errors import InputError, Report
 from converters.formats.coco import READER
-from converters.formats.coco_rle import rle_to_mask
+from converters.formats.coco._rle import rle_to_mask
 from converters.model import Box, Keypoints, MultiPolygon, Polygon, Scene
 
 pytestmark = pytest.mark.skipif(not REAL_WORLD.is_dir(), reason=f"real-world set not found at {REAL_WORLD}")

@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from converters.errors import InputError, Report
-from converters.formats import voc
 from converters.formats.voc import READER
-from converters.formats.voc_common import plain_split, read_ahead
+from converters.formats.voc import _reader as voc
+from converters.formats.voc._common import plain_split, read_ahead
 from converters.model import Box
 
 Outcome = tuple[Any, ...]

@@ -28,7 +28,7 @@ from PIL import Image
 
 from converters.errors import Report
 from converters.formats.voc import READER
-from converters.formats.voc_masks import VOC_CLASSES, voc_colormap
+from converters.formats.voc._masks import VOC_CLASSES, voc_colormap
 from converters.model import Box, MultiPolygon, Polygon, Scene
 
 INSTANCES = np.array(

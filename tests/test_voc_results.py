@@ -9,7 +9,7 @@ from PIL import Image
 
 from converters.errors import InputError, Report, UsageError
 from converters.formats.voc import READER
-from converters.formats.voc_results import result_label
+from converters.formats.voc._results import result_label
 from converters.model import Box, Scene
 
 
@@ -190,7 +190,7 @@ def test_conservation(tmp_path: Path) -> None:
 
 
 def test_header_read_stops_once_filename_and_size_are_known(tmp_path: Path) -> None:
-    from converters.formats.voc_common import read_header
+    from converters.formats.voc._common import read_header
 
     body = "<object><name>x</name></object>" * 2000  # > 4 KB: parsing stops after the first chunk
     ok = write(tmp_path / "a.xml", f"<annotation><filename>a.png</filename>{ann('q')[12:-13]}{body}<broken")

@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from ..errors import InputError, Report
-from ..geometry import polygon_problem, polygons_to_geometry, repair_polygon
-from ..model import AttributeValue, Box, Geometry, Keypoints, Point, Polygon, SceneObject
-from .yolo_columns import Layout, is_dota_header, is_number, show, split_lines
+from ...errors import InputError, Report
+from ...geometry import polygon_problem, polygons_to_geometry, repair_polygon
+from ...model import AttributeValue, Box, Geometry, Keypoints, Point, Polygon, SceneObject
+from ._row_layout import Layout, is_dota_header, is_number, show, split_lines
 
 #: A row whose largest coordinate exceeds this is "pixel-like"; a file made only of such rows is
 #: reported as pixel coordinates (normalized values that far outside [0, 1] are not plausible).

@@ -25,10 +25,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..errors import RecordSkip, Report
-from ..geometry import drop_closing_point, polygon_problem, repair_polygon
-from ..model import AttributeValue, Box, Frame, Geometry, Keypoints, MultiPolygon, Polygon, SceneObject
-from .coco_rle import RleError, is_rle, rle_size, rle_to_polygons
+from ...errors import RecordSkip, Report
+from ...geometry import drop_closing_point, polygon_problem, repair_polygon
+from ...model import AttributeValue, Box, Frame, Geometry, Keypoints, MultiPolygon, Polygon, SceneObject
+from ._rle import RleError, is_rle, rle_size, rle_to_polygons
 
 
 def is_number(v: object) -> bool:

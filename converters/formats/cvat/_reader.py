@@ -61,9 +61,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..errors import Report, UsageError
-from ..model import Scene
-from .cvat_stream import FileReader
+from ...errors import Report, UsageError
+from ...model import Scene
+from ._parse import FileReader
 
 DEFAULT_FRAME_NAME = "frame_{frame:06d}"
 

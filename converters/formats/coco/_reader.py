@@ -39,9 +39,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, RecordSkip, Report, UsageError
-from ..model import Box, Frame, Scene, SceneObject, Sequence, still_sequence_name
-from .coco_files import (
+from ...errors import InputError, RecordSkip, Report, UsageError
+from ...model import Box, Frame, Scene, SceneObject, Sequence, still_sequence_name
+from ._load import (
     Categories,
     NoObjects,
     big_int_reload,
@@ -51,9 +51,9 @@ from .coco_files import (
     load_json,
     read_images,
 )
-from .coco_records import build_object, describe, parse_bbox, parse_score
-from .coco_rle import RleError, is_rle, rle_size
-from .coco_video import ImageMeta, group_sequences, read_ytvis, video_sequences
+from ._records import build_object, describe, parse_bbox, parse_score
+from ._rle import RleError, is_rle, rle_size
+from ._video import ImageMeta, group_sequences, read_ytvis, video_sequences
 
 
 class _Context:

@@ -1,6 +1,6 @@
 """YOLO dataset discovery: which label files there are and which image each belongs to.
 
-Layouts (the user-facing summary is in :mod:`converters.formats.yolo`):
+Layouts (the user-facing summary is in :mod:`converters.formats.yolo._reader`):
 
 - Ultralytics ``data.yaml``: ``path`` (relative to the YAML's folder, else to the working
   directory; absent = the YAML's folder), ``train``/``val``/``validation``/``test`` as folders,
@@ -30,8 +30,8 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import InputError, Report, UsageError
-from .yolo_meta import (
+from ...errors import InputError, Report, UsageError
+from ._meta import (
     IMG_EXTS,
     VID_EXTS,
     decode_text,

@@ -36,8 +36,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import IO
 
-from ..errors import InputError
-from . import xmlsafe
+from ...errors import InputError
+from .. import _xml as xmlsafe
 
 CHUNK = 1 << 16
 SAFE_BATCH = 4096

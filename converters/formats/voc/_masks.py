@@ -31,9 +31,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from ..errors import Report
-from ..geometry import mask_to_polygons, polygons_to_geometry
-from ..model import Frame, SceneObject
+from ...errors import Report
+from ...geometry import mask_to_polygons, polygons_to_geometry
+from ...model import Frame, SceneObject
 
 VOC_CLASSES = (
     "background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair",

@@ -13,10 +13,10 @@ from typing import Any
 import msgspec
 import orjson
 
-from ..errors import InputError, Report
-from ..model import Frame
-from .coco_records import describe
-from .coco_video import ImageMeta
+from ...errors import InputError, Report
+from ...model import Frame
+from ._records import describe
+from ._video import ImageMeta
 
 _GEOMETRY_KEYS = ("bbox", "segmentation", "keypoints")
 

@@ -26,9 +26,9 @@ import os
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
-from ..errors import InputError, Report, UsageError
-from ..model import Box, Frame, SceneObject, Sequence
-from .voc_common import (
+from ...errors import InputError, Report, UsageError
+from ...model import Box, Frame, SceneObject, Sequence
+from ._common import (
     IMAGE_EXTENSIONS,
     Skip,
     edge_box,

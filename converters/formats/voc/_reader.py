@@ -74,9 +74,9 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, Report, UsageError
-from ..model import Box, Frame, FrameBoxes, Scene, SceneObject, Sequence
-from .voc_common import (
+from ...errors import InputError, Report, UsageError
+from ...model import Box, Frame, FrameBoxes, Scene, SceneObject, Sequence
+from ._common import (
     ImageIndex,
     PlainFile,
     Skip,
@@ -96,8 +96,8 @@ from .voc_common import (
     unknown_label,
     voc_root_of,
 )
-from .voc_masks import MaskReader
-from .voc_results import ImageCatalog, ResultReader, result_label
+from ._masks import MaskReader
+from ._results import ImageCatalog, ResultReader, result_label
 
 _FLAGS = frozenset({"truncated", "occluded", "difficult"})
 _FLAG_VALUES = {"0": "No", "1": "Yes"}

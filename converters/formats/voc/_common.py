@@ -4,7 +4,7 @@
   DTD in an ASCII-compatible encoding go to the C ElementTree parser (about 2.5x faster than the
   defusedxml path: no DTD means no entity declarations, so no entity expansion and no external
   entity is possible); anything else (a ``<!DOCTYPE``, UTF-16/32, another declared encoding) and
-  every parse error go through :func:`converters.formats.xmlsafe.parse`, so the refusals and the
+  every parse error go through :func:`converters.formats._xml.parse`, so the refusals and the
   "malformed XML ... (line L, column C)" messages are exactly the hardened parser's.
 - :func:`plain_split`: the fast path for plain annotation files: one regular expression checks
   and splits the objects, a second one (or, for unusual headers, the C parser) reads the header;
@@ -34,9 +34,9 @@ from typing import Any, cast
 
 from PIL import Image, UnidentifiedImageError
 
-from ..errors import InputError, RecordSkip
-from ..model import Box
-from . import xmlsafe
+from ...errors import InputError, RecordSkip
+from ...model import Box
+from .. import _xml as xmlsafe
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".JPG", ".JPEG", ".PNG")
 _SAFE_ENCODINGS = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"})

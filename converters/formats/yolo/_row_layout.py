@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import InputError
+from ...errors import InputError
 
 TASKS = ("detect", "segment", "pose", "obb")
 COLUMNS: dict[str, tuple[bool, bool]] = {

@@ -76,9 +76,23 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, Report, UsageError
-from ..model import Frame, Scene
-from .yolo_columns import (
+from ...errors import InputError, Report, UsageError
+from ...model import Frame, Scene
+from ._discovery import (
+    Dataset,
+    Discovery,
+    looks_like_list,
+    media_index,
+    pair,
+    rel_to,
+)
+from ._frames import FramePlanner, Spec
+from ._meta import (
+    ImageSizes,
+    load_names_file,
+    parse_kpt_shape,
+)
+from ._row_layout import (
     COLUMNS,
     TASKS,
     Layout,
@@ -88,21 +102,7 @@ from .yolo_columns import (
     show,
     split_lines,
 )
-from .yolo_frames import FramePlanner, Spec
-from .yolo_layout import (
-    Dataset,
-    Discovery,
-    looks_like_list,
-    media_index,
-    pair,
-    rel_to,
-)
-from .yolo_lines import LineParser
-from .yolo_meta import (
-    ImageSizes,
-    load_names_file,
-    parse_kpt_shape,
-)
+from ._rows import LineParser
 
 
 class _Run:

@@ -21,11 +21,11 @@ from itertools import compress, repeat
 from operator import attrgetter, contains, itemgetter, lt
 from pathlib import Path
 
-from ..errors import InputError, Report
-from ..model import Box, BoxTrack, Frame, Keypoints, Polygon, SceneObject, Sequence, still_sequence_name
-from . import cvat_shapes as shapes
-from .cvat_meta import LabelInfo, Meta, TaskInfo, parse_meta, task_label
-from .cvat_xml import OCCLUDED, OUTSIDE, RowRun, row_children, row_element, tree_batches
+from ...errors import InputError, Report
+from ...model import Box, BoxTrack, Frame, Keypoints, Polygon, SceneObject, Sequence, still_sequence_name
+from . import _shapes as shapes
+from ._meta import LabelInfo, Meta, TaskInfo, parse_meta, task_label
+from ._xml_stream import OCCLUDED, OUTSIDE, RowRun, row_children, row_element, tree_batches
 
 #: Batches of at least this many rows try the column-wise plain-box conversion first.
 FAST_MIN_ROWS = 4

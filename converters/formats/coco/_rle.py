@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import RecordSkip
-from ..mask_trace import DEFAULT_TOLERANCE, trace_mask
-from ..model import Polygon
+from ...errors import RecordSkip
+from ...mask_trace import DEFAULT_TOLERANCE, trace_mask
+from ...model import Polygon
 
 
 class RleError(RecordSkip, ValueError):

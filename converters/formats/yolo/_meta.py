@@ -15,7 +15,7 @@ import orjson
 import yaml
 from PIL import Image
 
-from ..errors import InputError, UsageError
+from ...errors import InputError, UsageError
 
 IMG_EXTS = frozenset({"bmp", "dng", "jpeg", "jpg", "mpo", "png", "tif", "tiff", "webp", "pfm", "heic"})
 VID_EXTS = frozenset({"asf", "avi", "gif", "m4v", "mkv", "mov", "mp4", "mpeg", "mpg", "ts", "wmv", "webm"})

@@ -3,7 +3,7 @@
 Every builder takes the element, its attribute dict, the skeleton sub-label order (skeletons only)
 and a list to which it appends ``(code, message)`` warnings; it returns a geometry or raises
 :class:`ShapeError` (the record is then skipped with that code). Coordinates are pixel-edge floats
-as CVAT writes them (see :mod:`converters.formats.cvat`).
+as CVAT writes them (see :mod:`converters.formats.cvat._reader`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import numpy as np
 import shapely
 import shapely.errors
 
-from .. import geometry as g
-from ..errors import RecordSkip
-from ..model import Box, Cuboid, Geometry, Keypoints, Point, Polygon, Polyline
+from ... import geometry as g
+from ...errors import RecordSkip
+from ...model import Box, Cuboid, Geometry, Keypoints, Point, Polygon, Polyline
 
 #: Vertices of the polygon that approximates an ellipse (evenly spaced in the parametric angle).
 ELLIPSE_VERTICES = 32

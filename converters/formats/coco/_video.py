@@ -20,10 +20,10 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..errors import InputError, RecordSkip, Report
-from ..model import Frame, Sequence
-from .coco_records import build_object, describe
-from .coco_rle import RleError, is_rle, rle_size
+from ...errors import InputError, RecordSkip, Report
+from ...model import Frame, Sequence
+from ._records import build_object, describe
+from ._rle import RleError, is_rle, rle_size
 
 #: One entry per image: (frame, video id or None, frame number or None).
 ImageMeta = tuple[Frame, Any, Any]

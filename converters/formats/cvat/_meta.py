@@ -14,7 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
-from ..errors import InputError
+from ...errors import InputError
 
 _STEP = re.compile(r"step\s*=\s*([1-9]\d*)")
 

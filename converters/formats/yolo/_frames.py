@@ -20,10 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import InputError
-from ..model import Frame, Sequence
-from .yolo_layout import Dataset, Item, MediaIndex, rel_to, virtual_images
-from .yolo_meta import IMG_EXTS, ImageSizes, natural_key, read_image_size, strip_media_ext
+from ...errors import InputError
+from ...model import Frame, Sequence
+from ._discovery import Dataset, Item, MediaIndex, rel_to, virtual_images
+from ._meta import IMG_EXTS, ImageSizes, natural_key, read_image_size, strip_media_ext
 
 VIDEO_FRAME = re.compile(r"(?P<sequence>.+)_(?P<frame>\d+)")
 

@@ -1,0 +1,7 @@
+"""Pascal VOC reader (see :mod:`._reader` for the conventions)."""
+
+from __future__ import annotations
+
+from ._reader import READER, VocReader
+
+__all__ = ["READER", "VocReader"]

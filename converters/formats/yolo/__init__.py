@@ -1,0 +1,7 @@
+"""YOLO reader (see :mod:`._reader` for the conventions)."""
+
+from __future__ import annotations
+
+from ._reader import READER, YoloReader
+
+__all__ = ["READER", "YoloReader"]
