@@ -53,6 +53,10 @@ class SchemaValidationError(PrelabelError):
         super().__init__(f"payload validation failed: {head}{more}")
 
 
+class OutputError(PrelabelError):
+    """Writing the output failed (disk full, file-size limit, permissions); nothing was left behind."""
+
+
 class ApiError(PrelabelError):
     """The Playment API answered with an error or could not be reached."""
 

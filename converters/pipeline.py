@@ -18,6 +18,7 @@ from .formats import get_reader
 from .jobs import Job, plan_jobs
 from .model import BoxTrack, Scene
 from .options import ConvertOptions
+from .output_paths import check_output
 from .playment.builder import PayloadBuilder
 from .playment.validate import PayloadValidator, VideoStreamCheck
 from .playment.video_stream import StreamCheckFailed, video_pieces
@@ -43,9 +44,16 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _input_list(inputs: str | Path | Sequence[str | Path]) -> list[Path]:
+    """The input paths: one path (``str`` or ``Path``) or a sequence of them."""
+    if isinstance(inputs, (str, Path)):
+        return [Path(inputs)]
+    return [Path(p) for p in inputs]
+
+
 def read_scene(
-    inputs: Sequence[str | Path], fmt: str, report: Report, reader_options: Mapping[str, Any] | None = None,
-    *, compact: bool = False,
+    inputs: str | Path | Sequence[str | Path], fmt: str, report: Report,
+    reader_options: Mapping[str, Any] | None = None, *, compact: bool = False,
 ) -> Scene:
     """Read input files with the reader registered as ``fmt``.
 
@@ -54,7 +62,7 @@ def read_scene(
     about 50 instead of 450 bytes per box) stay there for :func:`write_scene`;
     ``Scene.expand_columns()`` makes them objects.
     """
-    paths = [Path(p) for p in inputs]
+    paths = _input_list(inputs)
     if not paths:
         raise UsageError("no input given")
     for p in paths:
@@ -171,9 +179,13 @@ def write_scene(
     options: ConvertOptions | None = None,
     report: Report | None = None,
     progress: Progress | None = None,
+    *,
+    overwrite: bool = False,
 ) -> Report:
     """Build, validate and write every job of ``scene`` to ``out`` (``.jsonl`` or a directory).
 
+    An existing ``out`` file or non-empty folder is refused unless ``overwrite``; then only what an
+    earlier conversion wrote is replaced (:mod:`converters.output_paths`).
     Nothing is left at ``out`` when any job fails validation or an error is raised. Column-stored
     boxes (a scene read with ``compact=True``) are built from their columns where that gives the
     same jobs, and expanded into objects otherwise (see ``_column_sequences``).
@@ -182,14 +194,14 @@ def write_scene(
     report = report if report is not None else Report(strict=options.strict)
     columns = _column_sequences(scene, options)
     jobs = plan_jobs(scene, options)
-    with _no_gc(), OutputWriter(out) as writer:
+    with _no_gc(), OutputWriter(out, overwrite=overwrite) as writer:
         _write_jobs(jobs, options, report, progress, writer, columns)
         writer.commit()
     return report
 
 
 def convert(
-    inputs: Sequence[str | Path],
+    inputs: str | Path | Sequence[str | Path],
     fmt: str,
     out: str | Path,
     *,
@@ -197,8 +209,12 @@ def convert(
     reader_options: Mapping[str, Any] | None = None,
     report: Report | None = None,
     progress: Progress | None = None,
+    overwrite: bool = False,
 ) -> Report:
     """Read ``inputs`` as ``fmt`` and write validated Playment payloads to ``out``.
+
+    ``out`` is checked before any input is read: it must not be an input, and an existing file or
+    non-empty folder is refused unless ``overwrite`` (see :mod:`converters.output_paths`).
 
     Raises :class:`~converters.errors.InputError` for structural problems and
     :class:`~converters.errors.SchemaValidationError` when a built payload is invalid; in both
@@ -206,9 +222,10 @@ def convert(
     """
     options = options or ConvertOptions()
     report = report if report is not None else Report(strict=options.strict)
+    check_output(out, overwrite=overwrite, inputs=_input_list(inputs))
     with _no_gc():  # one pause for both stages: re-enabling in between would scan the whole scene once
         scene = read_scene(inputs, fmt, report, reader_options, compact=True)
-        return write_scene(scene, out, options, report, progress)
+        return write_scene(scene, out, options, report, progress, overwrite=overwrite)
 
 
 __all__ = ["InputError", "convert", "iter_payloads", "read_scene", "write_scene"]

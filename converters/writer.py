@@ -1,18 +1,21 @@
-"""Atomic output: a ``.jsonl`` file (one job per line) or a directory of ``<reference_id>.json``.
+"""Atomic output: a ``.jsonl`` file (one job per line) or a folder of ``<reference_id>.json``.
 
-Everything is written under a temporary name beside the target and moved into place only by
+Everything is written under a temporary name (a file beside a ``.jsonl`` target; a folder beside a
+new output folder, or inside an existing one) and moved into place only by
 :meth:`OutputWriter.commit`; :meth:`OutputWriter.abort` (or an exception inside the ``with``
-block) removes it, so a failed run leaves nothing behind and never a half-written file.
+block) removes it, so a failed run leaves nothing behind and never a half-written file. Which
+existing paths may be written and what ``overwrite`` replaces: :mod:`converters.output_paths`. A
+folder output gets a manifest (``.prelabel-manifest``, the sorted job file names) so that a
+later run with ``overwrite`` replaces exactly those files and leaves every other file alone.
 Payload bytes are ``orjson.dumps`` of the payload dict: key order as built, no extra spaces.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +24,16 @@ from typing import IO, Any
 import orjson
 
 from .errors import UsageError
+from .output_paths import (
+    MANIFEST,
+    check_output,
+    make_temp_dir,
+    make_temp_file,
+    output_error,
+    remove_quietly,
+    sweep_stale_temps,
+    write_bytes_atomic,
+)
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.IGNORECASE)
@@ -36,37 +49,78 @@ def safe_file_stem(reference_id: str) -> str:
     return f"{safe.lstrip('.')[:150]}-{digest}"
 
 
-class OutputWriter:
-    """Writes payloads to ``out`` atomically; use as a context manager and call :meth:`commit`."""
+def read_manifest(folder: Path) -> frozenset[str]:
+    """The job file names an earlier conversion recorded in ``folder`` (empty when there is no
+    readable manifest: then nothing there counts as ours, so nothing is replaced or removed)."""
+    try:
+        data = orjson.loads((folder / MANIFEST).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return frozenset()
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, list):
+        return frozenset()
+    return frozenset(
+        f for f in files
+        if isinstance(f, str) and f.endswith(".json") and "/" not in f and "\\" not in f and not f.startswith(".")
+    )
 
-    def __init__(self, out: str | Path) -> None:
-        self.out = Path(out)
+
+def manifest_bytes(names: Iterable[str]) -> bytes:
+    return orjson.dumps({"written_by": "playment-prelabel", "files": sorted(names)}, option=orjson.OPT_INDENT_2)
+
+
+class OutputWriter:
+    """Writes payloads to ``out`` atomically; use as a context manager and call :meth:`commit`.
+
+    ``out`` is checked first (:func:`~converters.output_paths.check_output`): an existing file or
+    non-empty folder needs ``overwrite``; ``inputs`` are the paths ``out`` must not be.
+    """
+
+    def __init__(self, out: str | Path, *, overwrite: bool = False, inputs: Iterable[str | Path] = ()) -> None:
+        self.out = check_output(out, overwrite=overwrite, inputs=inputs)
         self.jsonl = self.out.suffix.lower() == ".jsonl"
         parent = self.out.parent
-        if not parent.is_dir():
-            raise UsageError(f"--out {self.out}: the folder {parent} does not exist")
-        if self.jsonl and self.out.is_dir():
-            raise UsageError(f"--out {self.out}: is a directory, not a .jsonl file")
-        if not self.jsonl and self.out.exists() and not self.out.is_dir():
-            raise UsageError(f"--out {self.out}: exists and is not a directory (use a .jsonl name for one file)")
+        self.in_place = not self.jsonl and self.out.is_dir()
+        self.previous: frozenset[str] = frozenset()
         self._names: set[str] = set()
+        self._files: list[str] = []
         self._file: IO[bytes] | None = None
-        self._tmp: Path
-        if self.jsonl:
-            fd, name = tempfile.mkstemp(prefix=f".{self.out.name}.", suffix=".tmp", dir=parent)
-            self._tmp = Path(name)
-            self._file = os.fdopen(fd, "wb", buffering=1 << 20)
-        else:
-            self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", suffix=".tmp", dir=parent))
+        self._tmp: Path | None = None
         self.count = 0
+        where = self.out if self.in_place else parent
+        sweep_stale_temps(where)
+        try:
+            if self.jsonl:
+                fd, self._tmp = make_temp_file(parent, self.out.name)
+                self._file = os.fdopen(fd, "wb", buffering=1 << 20)
+            elif self.in_place:
+                self.previous = read_manifest(self.out)
+                self._tmp = make_temp_dir(self.out, "")
+            else:
+                self._tmp = make_temp_dir(parent, self.out.name)
+        except OSError as exc:
+            self.abort()
+            raise output_error(exc, "cannot create a temporary file in", where) from exc
+
+    @property
+    def temp_path(self) -> Path | None:
+        """The temporary file or folder being written (None once committed or aborted)."""
+        return self._tmp
 
     def write(self, payload: dict[str, Any]) -> None:
         if self._file is not None:
-            self._file.write(orjson.dumps(payload, option=orjson.OPT_APPEND_NEWLINE))
+            try:
+                self._file.write(orjson.dumps(payload, option=orjson.OPT_APPEND_NEWLINE))
+            except OSError as exc:
+                raise output_error(exc, "cannot write", self.out) from exc
         else:
             data = orjson.dumps(payload)
-            with open(self._job_path(str(payload["reference_id"])), "wb") as f:
-                f.write(data)
+            path = self._job_path(str(payload["reference_id"]))
+            try:
+                with open(path, "wb") as f:
+                    f.write(data)
+            except OSError as exc:
+                raise output_error(exc, "cannot write", path) from exc
         self.count += 1
 
     def write_pieces(self, reference_id: str, pieces: Iterable[bytes]) -> None:
@@ -79,6 +133,8 @@ class OutputWriter:
                 for piece in pieces:
                     out.write(piece)
                 out.write(b"\n")
+            except OSError as exc:
+                raise output_error(exc, "cannot write", self.out) from exc
             except BaseException:
                 out.seek(start)
                 out.truncate()
@@ -89,46 +145,71 @@ class OutputWriter:
                 with open(path, "wb") as f:
                     for piece in pieces:
                         f.write(piece)
-            except BaseException:
+            except BaseException as exc:
                 path.unlink(missing_ok=True)
                 self._names.discard(path.stem.lower())
+                self._files.pop()
+                if isinstance(exc, OSError):
+                    raise output_error(exc, "cannot write", path) from exc
                 raise
         self.count += 1
 
     def _job_path(self, reference_id: str) -> Path:
-        """The file of one job in the output directory (names are claimed once)."""
+        """The file of one job in the temporary folder (names are claimed once)."""
+        assert self._tmp is not None
         stem = safe_file_stem(reference_id)
         key = stem.lower()
         if key in self._names:  # pragma: no cover - prevented by the hash suffix
             raise UsageError(f"two reference ids map to the file name {stem}.json")
+        name = f"{stem}.json"
+        if self.in_place and name not in self.previous and (self.out / name).exists():
+            raise UsageError(
+                f"out {self.out}: the job {reference_id!r} would replace {self.out / name}, which no earlier "
+                "conversion wrote there; choose a new or empty folder"
+            )
         self._names.add(key)
-        return self._tmp / f"{stem}.json"
+        self._files.append(name)
+        return self._tmp / name
 
     def commit(self) -> None:
-        """Move the finished output into place (replacing an earlier output of the same name)."""
-        if self._file is not None:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
-            self._file = None
-            os.replace(self._tmp, self.out)
-            return
-        old: Path | None = None
-        if self.out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", suffix=".old", dir=self.out.parent))
-            os.replace(self.out, old / "previous")
-        os.replace(self._tmp, self.out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        """Move the finished output into place. A ``.jsonl`` file or a new folder is one rename; in an
+        existing folder each job file is renamed into place, then the files of the earlier
+        conversion that this one did not write again are removed (the manifest is kept right at
+        every step, so even an interrupted commit leaves nothing unaccounted for)."""
+        assert self._tmp is not None
+        tmp = self._tmp
+        try:
+            if self._file is not None:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+                self._file.close()
+                self._file = None
+                os.replace(tmp, self.out)
+            elif not self.in_place:
+                (tmp / MANIFEST).write_bytes(manifest_bytes(self._files))
+                os.replace(tmp, self.out)
+            else:
+                new = set(self._files)
+                write_bytes_atomic(self.out / MANIFEST, manifest_bytes(self.previous | new))
+                for name in self._files:
+                    os.replace(tmp / name, self.out / name)
+                for name in sorted(self.previous - new):
+                    (self.out / name).unlink(missing_ok=True)
+                write_bytes_atomic(self.out / MANIFEST, manifest_bytes(new))
+                os.rmdir(tmp)
+        except OSError as exc:
+            raise output_error(exc, "cannot write", self.out) from exc
+        self._tmp = None
 
     def abort(self) -> None:
+        """Remove everything written so far; never raises."""
         if self._file is not None:
-            self._file.close()
+            with contextlib.suppress(OSError):
+                self._file.close()
             self._file = None
-        if self._tmp.is_dir():
-            shutil.rmtree(self._tmp, ignore_errors=True)
-        else:
-            self._tmp.unlink(missing_ok=True)
+        if self._tmp is not None:
+            remove_quietly(self._tmp)
+            self._tmp = None
 
     def __enter__(self) -> OutputWriter:
         return self
@@ -136,5 +217,5 @@ class OutputWriter:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if exc_type is not None or self._tmp.exists():
+        if exc_type is not None or self._tmp is not None:
             self.abort()

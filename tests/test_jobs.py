@@ -11,6 +11,7 @@ from converters import Box, ConvertOptions, Frame, Scene, SceneObject, Sequence,
 from converters.errors import InputError
 from converters.jobs import plan_jobs
 from converters.model import scene_from_frames
+from converters.output_paths import MANIFEST
 from converters.writer import safe_file_stem
 
 
@@ -67,17 +68,27 @@ def test_image_job_type_is_one_frame_per_job() -> None:
         plan_jobs(_scene(), ConvertOptions(job_type="image", frames_per_job=2))
 
 
-def test_directory_output_is_deterministic_and_replaced_atomically(tmp_path: Path) -> None:
+def test_directory_output_is_deterministic_and_overwrite_touches_only_its_own_files(tmp_path: Path) -> None:
     out = tmp_path / "jobs"
     write_scene(_scene(), out)
-    names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(["clip.json", f"{safe_file_stem('img/a')}.json", f"{safe_file_stem('img/b')}.json",
-                            f"{safe_file_stem('img/c')}.json"])
+    jobs = sorted(["clip.json", f"{safe_file_stem('img/a')}.json", f"{safe_file_stem('img/b')}.json",
+                   f"{safe_file_stem('img/c')}.json"])
+    assert sorted(p.name for p in out.glob("*.json")) == jobs
+    assert orjson.loads((out / MANIFEST).read_bytes())["files"] == jobs
     first = {p.name: p.read_bytes() for p in out.iterdir()}
-    (out / "stale.json").write_text("{}")
-    write_scene(_scene(), out)
-    second = {p.name: p.read_bytes() for p in out.iterdir()}
-    assert first == second  # same bytes, stale file gone
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(UsageError, match="not empty"):
+        write_scene(_scene(), out)
+    write_scene(_scene(), out, overwrite=True)
+    second = {p.name: p.read_bytes() for p in out.iterdir() if p.name != "notes.txt"}
+    assert first == second  # same bytes
+    assert (out / "notes.txt").read_text() == "mine"
+    # a job the new run no longer writes is removed; the user's file stays
+    scene = _scene()
+    fewer = Scene([s for s in scene.sequences if s.name != "clip"], name="ds")
+    write_scene(fewer, out, overwrite=True)
+    kept = [j for j in jobs if j != "clip.json"]
+    assert sorted(p.name for p in out.iterdir()) == sorted([*kept, "notes.txt", MANIFEST])
     assert [p.name for p in tmp_path.iterdir()] == ["jobs"]  # no temp leftovers
     assert orjson.loads(first["clip.json"])["reference_id"] == "clip"
 

@@ -197,7 +197,7 @@ def test_writer_removes_a_failed_streamed_job(tmp_path: Path) -> None:
             writer.write_pieces("c", [b'{"reference_id":', b'"c"}'])
             writer.commit()
     assert (tmp_path / "out.jsonl").read_bytes() == b'{"reference_id":"a"}\n{"reference_id":"c"}\n'
-    assert sorted(p.name for p in (tmp_path / "dir").iterdir()) == ["a.json", "c.json"]
+    assert sorted(p.name for p in (tmp_path / "dir").glob("*.json")) == ["a.json", "c.json"]
 
 
 def test_report_is_the_same_streamed_or_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
