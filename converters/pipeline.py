@@ -15,6 +15,7 @@ from typing import Any
 
 from .errors import InputError, Report, SchemaValidationError, UsageError
 from .formats import get_reader
+from .input_files import is_regular_file, kind_of
 from .jobs import Job, plan_jobs
 from .model import BoxTrack, Scene
 from .options import ConvertOptions
@@ -68,6 +69,8 @@ def read_scene(
     for p in paths:
         if not p.exists():
             raise UsageError(f"input {p} does not exist")
+        if not p.is_dir() and not is_regular_file(p):
+            raise UsageError(f"input {p} is {kind_of(p.stat().st_mode)}, not a file or folder")
     reader = get_reader(fmt)
     with _no_gc():
         scene = reader.read(paths, dict(reader_options or {}), report)
