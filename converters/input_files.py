@@ -40,6 +40,16 @@ def is_regular_file(path: str | Path) -> bool:
         return False
 
 
+def is_special_file(path: str | Path) -> bool:
+    """True for a FIFO, socket or device, or a link to one (nothing is opened). A path that cannot
+    be looked at is not special: reading it fails later with its own located error."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def open_regular(path: str | Path, what: str = "input") -> int:
     """An open read-only descriptor of ``path``; :class:`InputError` (code ``not_regular_file``) when
     it is not a regular file. The caller closes it."""

@@ -143,8 +143,8 @@ def test_dtd_without_entities_is_accepted(tmp_path: Path) -> None:
 def test_unreadable_file_is_an_input_error(tmp_path: Path) -> None:
     from converters.formats.voc._common import read_bytes
 
-    with pytest.raises(InputError, match="cannot read file") as exc:
-        read_bytes(tmp_path)  # a directory: open works, read fails
+    with pytest.raises(InputError, match="is a folder, not a regular file") as exc:
+        read_bytes(tmp_path)  # a directory: refused before any read
     assert exc.value.location == str(tmp_path)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, Any
 
 import defusedxml
 import defusedxml.ElementTree as DET
@@ -17,14 +18,19 @@ import defusedxml.ElementTree as DET
 from ..errors import InputError
 
 
-def iterparse(path: Path, events: tuple[str, ...] = ("start", "end")) -> Iterator[tuple[str, ET.Element]]:
+def iterparse(
+    source: Path | IO[bytes] | Any, events: tuple[str, ...] = ("start", "end"), where: str | None = None
+) -> Iterator[tuple[str, ET.Element]]:
     """Yield (event, element) pairs like ``ElementTree.iterparse``, safely.
 
+    ``source`` is a path or a readable binary stream (then ``where`` names it in messages).
     Callers clear elements they have finished with (``elem.clear()``) so memory stays flat.
     """
+    path = where if where is not None else str(source)
     try:
         yield from DET.iterparse(
-            str(path), events=events, forbid_dtd=False, forbid_entities=True, forbid_external=True
+            str(source) if isinstance(source, Path) else source,
+            events=events, forbid_dtd=False, forbid_entities=True, forbid_external=True,
         )
     except ET.ParseError as exc:
         line, col = getattr(exc, "position", (0, 0))

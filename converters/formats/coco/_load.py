@@ -14,6 +14,7 @@ import msgspec
 import orjson
 
 from ...errors import InputError, Report
+from ...input_files import read_regular
 from ...model import Frame
 from ._records import describe
 from ._video import ImageMeta
@@ -32,7 +33,7 @@ def load_json(path: Path) -> Any:
     integers beyond 64 bits are also re-read with json so that large ids stay exact.
     """
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, "a COCO file")
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", str(path)) from None
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -42,12 +43,17 @@ def load_json(path: Path) -> Any:
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        try:
+        where = f"{path}:{exc.lineno}:{exc.colno}"
+        if "depth" in exc.msg or "recursion" in exc.msg:
+            raise InputError("the JSON is nested more than 1024 levels deep; not a COCO file", where) from None
+        if "memory" in exc.msg:
+            raise MemoryError(f"not enough memory to parse {path}") from None
+        try:  # NaN / Infinity literals, which orjson refuses and json reads
             return json.loads(raw.decode("utf-8"))
         except UnicodeDecodeError:
             raise InputError("the file is not UTF-8 text", str(path)) from None
-        except json.JSONDecodeError:
-            raise InputError(f"malformed JSON: {exc.msg}", f"{path}:{exc.lineno}:{exc.colno}") from None
+        except (json.JSONDecodeError, RecursionError):
+            raise InputError(f"malformed JSON: {exc.msg}", where) from None
     return data
 
 
@@ -68,7 +74,7 @@ def load_ground_truth(path: Path) -> Any:
     so the messages are the same as for any other input.
     """
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, "a COCO file")
         parts = msgspec.json.decode(raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw, type=_GroundTruthParts)
     except (OSError, msgspec.DecodeError, msgspec.ValidationError):
         return big_int_reload(path, load_json(path))
@@ -86,7 +92,7 @@ def big_int_reload(path: Path, data: Any) -> Any:
     else:
         records, key = data, "image_id"
     if type(records) is list and any(type(r) is dict and type(r.get(key)) is float for r in records[:1000]):
-        return json.loads(path.read_bytes().decode("utf-8-sig"))
+        return json.loads(read_regular(path).decode("utf-8-sig"))
     return data
 
 

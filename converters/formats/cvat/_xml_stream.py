@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import pyexpat
 import re
-import shutil
-import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
@@ -49,6 +47,12 @@ MIN_RUN = 6
 SHORT_TRACKS = 8
 #: After so many chunks in a row without a plain row, the rest of the file is parsed as usual.
 IDLE_CHUNKS = 16
+#: The longest XML token (tag, comment, attribute value...) accepted: bytes between two ``>``.
+MAX_XML_TOKEN = 64 << 20
+#: A zip member is refused when it is larger than this, or when it expands more than
+#: :data:`MAX_ZIP_RATIO` times (a CVAT export compresses about 10-30 times).
+MAX_ZIP_MEMBER = 16 << 30
+MAX_ZIP_RATIO = 200
 
 
 @dataclass(slots=True)
@@ -346,7 +350,54 @@ class _Feeder:
         return stop
 
 
-def _pull(stream: IO[bytes], head: bytes, where: str, root_at: int) -> Batches:
+class _TokenGuard:
+    """A byte stream read for the XML parser with the size of one token bounded.
+
+    expat (2.5, without reparse deferral) re-scans an unfinished token from its start on every
+    feed, so a token spanning k chunks costs k times its size: a 20 MB comment fed in 64 KiB
+    chunks takes seconds. While no ``>`` arrives the read size doubles, so a token costs a few
+    times its size; a token longer than :data:`MAX_XML_TOKEN` is refused.
+    """
+
+    def __init__(self, stream: IO[bytes], where: str, pending: int = 0) -> None:
+        self.stream = stream
+        self.where = where
+        self.pending = pending  # bytes since the last ">"
+        self.size = CHUNK
+
+    def read(self, n: int = CHUNK) -> bytes:
+        data = self.stream.read(max(n, self.size))
+        first = data.find(b">")
+        longest = self.pending + (first if first >= 0 else len(data))
+        if first >= 0:
+            self.pending = len(data) - data.rfind(b">") - 1
+            self.size = CHUNK
+        else:
+            self.pending = longest
+            self.size = min(self.size * 2, MAX_XML_TOKEN)
+        if longest > MAX_XML_TOKEN:
+            raise InputError(
+                f"an XML token (tag, comment or attribute value) is longer than {MAX_XML_TOKEN >> 20} MiB; "
+                "this is not an annotation file", self.where, "xml_token_too_long",
+            )
+        return data
+
+
+class _Chained:
+    """``head`` then the rest of ``stream``, as one readable stream (for the safe parser)."""
+
+    def __init__(self, head: bytes, stream: _TokenGuard) -> None:
+        self.head = head
+        self.stream = stream
+
+    def read(self, n: int = CHUNK) -> bytes:
+        if self.head:
+            data, self.head = self.head, b""
+            return data
+        return self.stream.read(n)
+
+
+def _pull(stream: _TokenGuard, head: bytes, where: str, root_at: int) -> Batches:
     parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start",))
     feeder = _Feeder(parser, head, root_at)
     chunk, start = head, root_at + 1
@@ -369,35 +420,42 @@ def _pull(stream: IO[bytes], head: bytes, where: str, root_at: int) -> Batches:
         yield feeder.root, feeder.runs
 
 
-def _safe(path: Path) -> Batches:
+def _safe(source: _Chained, where: str) -> Batches:
     root: ET.Element | None = None
     try:
-        for n, (_, el) in enumerate(xmlsafe.iterparse(path, ("start",)), 1):
+        for n, (_, el) in enumerate(xmlsafe.iterparse(source, ("start",), where), 1):
             if root is None:
                 root = el
             if n % SAFE_BATCH == 0:
                 yield root, []
     except (LookupError, UnicodeError) as exc:
-        raise InputError(f"malformed XML: cannot decode the file: {exc}", str(path)) from None
+        raise InputError(f"malformed XML: cannot decode the file: {exc}", where) from None
     if root is not None:
         yield root, []
 
 
-def _stream_batches(stream: IO[bytes], where: str, path: Path | None) -> Batches:
+def _stream_batches(raw: IO[bytes], where: str) -> Batches:
+    """Both parsers read the stream as it comes (a zip member is never extracted to disk)."""
+    stream = _TokenGuard(raw, where)
     head = stream.read(CHUNK)
     root_at = _root_offset(head)
     if root_at >= 0:
         yield from _pull(stream, head, where, root_at)
         return
-    if path is not None:
-        yield from _safe(path)
-        return
-    with tempfile.TemporaryDirectory() as tmp:  # a zip member that needs the safe parser
-        copy = Path(tmp) / "annotations.xml"
-        with copy.open("wb") as out:
-            out.write(head)
-            shutil.copyfileobj(stream, out, CHUNK)
-        yield from _safe(copy)
+    yield from _safe(_Chained(head, stream), where)
+
+
+def _check_member(info: zipfile.ZipInfo, where: str) -> None:
+    """Refuse a member that is too large or expands too much (a zip bomb), before reading it."""
+    if info.file_size > MAX_ZIP_MEMBER:
+        raise InputError(f"the zip member is {info.file_size} bytes, more than the {MAX_ZIP_MEMBER >> 30} GiB "
+                         "accepted", where, "zip_member_too_large")
+    if info.file_size > (1 << 20) and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
+        raise InputError(
+            f"the zip member expands {info.file_size // max(info.compress_size, 1)} times "
+            f"({info.compress_size} -> {info.file_size} bytes), more than the {MAX_ZIP_RATIO} times accepted "
+            "(a zip bomb?)", where, "zip_ratio_too_high",
+        )
 
 
 def _zip_member(zf: zipfile.ZipFile, where: str) -> str:
@@ -426,12 +484,13 @@ def tree_batches(path: Path, where: str) -> Batches:
             raise InputError(f"cannot open zip: {exc}", where) from None
         with zf:
             member = _zip_member(zf, where)
+            _check_member(zf.getinfo(member), f"{where}!{member}")
             with zf.open(member) as stream:
-                yield from _stream_batches(stream, f"{where}!{member}", None)
+                yield from _stream_batches(stream, f"{where}!{member}")
         return
     try:
         stream = path.open("rb")
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", where) from None
     with stream:
-        yield from _stream_batches(stream, where, path)
+        yield from _stream_batches(stream, where)

@@ -35,6 +35,7 @@ from typing import Any, cast
 from PIL import Image, UnidentifiedImageError
 
 from ...errors import InputError, RecordSkip
+from ...input_files import open_regular
 from ...model import Box
 from .. import _xml as xmlsafe
 
@@ -73,7 +74,7 @@ def _needs_hardened_parser(data: bytes) -> bool:
 def read_bytes(path: str | Path) -> bytes:
     """The file's bytes (os.open/os.read: half the cost of open().read() on small files)."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = open_regular(path, "the annotation file")
         try:
             chunks = []
             while True:

@@ -75,6 +75,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import InputError, Report, UsageError
+from ...input_files import is_special_file
 from ...model import Box, Frame, FrameBoxes, Scene, SceneObject, Sequence
 from ._common import (
     ImageIndex,
@@ -114,12 +115,19 @@ XmlItem = tuple[str, str, "Path | None"]
 # ---------------------------------------------------------------------------------------------
 
 
-def _walk(folder: Path, suffix: str) -> list[str]:
-    """Files below ``folder`` ending with ``suffix``, as paths in sorted (path) order."""
+def _walk(folder: Path, suffix: str, report: Report) -> list[str]:
+    """Regular files below ``folder`` ending with ``suffix``, in sorted (path) order; anything else
+    of that name (a FIFO, socket, device, or a link to one) is warned ``not_regular_file``."""
     out: list[str] = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames.sort()
-        out.extend(os.path.join(dirpath, n) for n in sorted(filenames) if n.lower().endswith(suffix))
+        for n in sorted(filenames):
+            if n.lower().endswith(suffix):
+                path = os.path.join(dirpath, n)
+                if not is_special_file(path):
+                    out.append(path)
+                else:
+                    report.warn("not_regular_file", "not a regular file (a FIFO, socket or device): skipped", path)
     return out
 
 
@@ -189,11 +197,11 @@ def discover(inputs: list[Path], image_set: str | None, report: Report) -> tuple
             xmls += _root_items(p, image_set, report)
             continue
         if p.is_dir():
-            found = _walk(p, ".xml")
+            found = _walk(p, ".xml", report)
             if found and image_set is not None:
                 raise UsageError(f"--image-set selects ids of a VOC root (with Annotations/); {p} is not one")
             xmls += _folder_items(p, found)
-            det = [Path(f) for f in _walk(p, ".txt") if "_det_" in os.path.basename(f)]
+            det = [Path(f) for f in _walk(p, ".txt", report) if "_det_" in os.path.basename(f)]
             results += det
             if not found and not det:
                 raise InputError(

@@ -31,6 +31,7 @@ from pathlib import Path
 import yaml
 
 from ...errors import InputError, Report, UsageError
+from ...input_files import is_special_file
 from ._meta import (
     IMG_EXTS,
     VID_EXTS,
@@ -107,8 +108,10 @@ class Walk:
     videos: list[tuple[str, str]] = field(default_factory=list)
 
 
-def walk(folder: str) -> Walk:
-    """Every .txt, image and video file under ``folder`` (hidden folders skipped), sorted."""
+def walk(folder: str, report: Report | None = None) -> Walk:
+    """Every .txt, image and video file under ``folder`` (hidden folders skipped), sorted. Entries
+    that are not regular files (a FIFO, socket, device, or a link to one) are left out, with a
+    ``not_regular_file`` warning when a report is given."""
     out = Walk()
     cut = len(folder) + 1
     for dirpath, dirnames, filenames in os.walk(folder):
@@ -125,7 +128,12 @@ def walk(folder: str) -> Walk:
                 target = out.videos
             else:
                 continue
-            target.append((os.path.join(dirpath, name), prefix + name))
+            path = os.path.join(dirpath, name)
+            if is_special_file(path):
+                if report is not None:
+                    report.warn("not_regular_file", "not a regular file (a FIFO, socket or device): skipped", path)
+                continue
+            target.append((path, prefix + name))
     return out
 
 
@@ -284,7 +292,7 @@ class Discovery:
 
     def scan(self, folder: str, skip: set[str] | None = None) -> tuple[list[Item], bool, str | None]:
         """Folder scan -> (items, any labelTxt folder, names file or None)."""
-        found = walk(folder)
+        found = walk(folder, self.report)
         images = MediaIndex()
         # Ultralytics predict folders: labels/ beside crops/<class>/<image> (save_crop), not frames
         crops = os.path.isdir(os.path.join(folder, "labels")) and os.path.isdir(os.path.join(folder, "crops"))
@@ -309,12 +317,12 @@ class Discovery:
         images = MediaIndex()
         idir = _abs(image_dir)
         if image_dir.is_dir():
-            for p, rel in walk(idir).images:
+            for p, rel in walk(idir, self.report).images:
                 images.add(p, rel, idir)
         ldir = _abs(label_dir)
         labels: list[tuple[str, str]] = []
         if label_dir.is_dir():
-            found = walk(ldir)
+            found = walk(ldir, self.report)
             labels = found.labels if ldir != idir else _label_files(found, images)
         dota = label_dir.name.lower() == "labeltxt"
         return pair(((p, rel, ldir) for p, rel in labels), images), dota

@@ -77,6 +77,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import InputError, Report, UsageError
+from ...input_files import open_regular
 from ...model import Frame, Scene
 from ._discovery import (
     Dataset,
@@ -234,7 +235,7 @@ class _Run:
 
     def read_label(self, path: str) -> bytes:
         try:
-            with open(path, "rb", buffering=0) as fh:  # unbuffered: one read() of the whole file
+            with open(open_regular(path, "the label file"), "rb", buffering=0) as fh:  # one read() of it all
                 return fh.readall()
         except OSError as exc:
             raise InputError(f"cannot read the label file: {exc.strerror or exc}", self.loc(path),
