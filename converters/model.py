@@ -39,6 +39,10 @@ from numpy.typing import ArrayLike
 
 from .errors import UsageError
 
+#: Image width and height above this are refused as input errors (no camera or scanner makes them;
+#: a bigger value is a corrupt or hostile header, and later per-pixel work would explode).
+MAX_IMAGE_SIDE = 1_000_000
+
 Point: TypeAlias = tuple[float, float]
 Ring: TypeAlias = list[Point]
 AttributeValue: TypeAlias = "str | list[str]"

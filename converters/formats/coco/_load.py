@@ -15,7 +15,7 @@ import orjson
 
 from ...errors import InputError, Report
 from ...input_files import read_regular
-from ...model import Frame
+from ...model import MAX_IMAGE_SIDE, Frame
 from ._records import describe
 from ._video import ImageMeta
 
@@ -242,6 +242,8 @@ def read_images(data: dict[str, Any], path: Path) -> tuple[dict[Any, Frame], lis
             w, h = videos[vid].get("width"), videos[vid].get("height")
         if not (_positive(w) and _positive(h)):
             raise InputError(f"image width and height must be positive numbers, got {w!r} x {h!r}", loc)
+        if w > MAX_IMAGE_SIDE or h > MAX_IMAGE_SIDE:
+            raise InputError(f"image width and height must be at most {MAX_IMAGE_SIDE} px, got {w!r} x {h!r}", loc)
         frame = Frame(str(iid), name, w, h, 0, [], loc)
         frames[iid] = frame
         metas.append((frame, vid, im.get("frame_index", im.get("frame_id"))))

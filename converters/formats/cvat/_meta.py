@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from ...errors import InputError
+from ...model import MAX_IMAGE_SIDE
 
 _STEP = re.compile(r"step\s*=\s*([1-9]\d*)")
 
@@ -120,9 +121,10 @@ def _size(elem: ET.Element | None, where: str) -> tuple[float | None, float | No
         width, height = float(w or "nan"), float(h or "nan")
     except ValueError:
         raise InputError(f"<original_size> is not numeric: width={w!r} height={h!r}", where, "bad_meta") from None
-    if not (width > 0 and height > 0 and width < float("inf") and height < float("inf")):
+    if not (0 < width <= MAX_IMAGE_SIDE and 0 < height <= MAX_IMAGE_SIDE):
         raise InputError(
-            f"<original_size> must hold positive width and height, got width={w!r} height={h!r}",
+            f"<original_size> must hold positive width and height of at most {MAX_IMAGE_SIDE} px, "
+            f"got width={w!r} height={h!r}",
             where,
             "bad_meta",
         )

@@ -22,7 +22,17 @@ from operator import attrgetter, contains, itemgetter, lt
 from pathlib import Path
 
 from ...errors import InputError, Report
-from ...model import Box, BoxTrack, Frame, Keypoints, Polygon, SceneObject, Sequence, still_sequence_name
+from ...model import (
+    MAX_IMAGE_SIDE,
+    Box,
+    BoxTrack,
+    Frame,
+    Keypoints,
+    Polygon,
+    SceneObject,
+    Sequence,
+    still_sequence_name,
+)
 from . import _shapes as shapes
 from ._meta import LabelInfo, Meta, TaskInfo, parse_meta, task_label
 from ._xml_stream import OCCLUDED, OUTSIDE, RowRun, row_children, row_element, tree_batches
@@ -584,8 +594,9 @@ class FileReader:
                 head,
                 "bad_size",
             ) from None
-        if not (0 < width < float("inf") and 0 < height < float("inf")):
-            raise InputError(f"{desc} width/height must be positive, got {width} x {height}", head, "bad_size")
+        if not (0 < width <= MAX_IMAGE_SIDE and 0 < height <= MAX_IMAGE_SIDE):
+            raise InputError(f"{desc} width/height must be positive and at most {MAX_IMAGE_SIDE} px, got "
+                             f"{width} x {height}", head, "bad_size")
         if not name:
             try:
                 name = self.template.format(frame=int(iid))

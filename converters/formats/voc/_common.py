@@ -36,7 +36,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ...errors import InputError, RecordSkip
 from ...input_files import open_regular
-from ...model import Box
+from ...model import MAX_IMAGE_SIDE, Box
 from .. import _xml as xmlsafe
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".JPG", ".JPEG", ".PNG")
@@ -530,6 +530,6 @@ def size_from_texts(width: str | None, height: str | None) -> tuple[float, float
         h = float(height or "")
     except ValueError:
         return None
-    if 0 < w < float("inf") and 0 < h < float("inf"):
+    if 0 < w <= MAX_IMAGE_SIDE and 0 < h <= MAX_IMAGE_SIDE:
         return (w, h)
     return None

@@ -3,7 +3,6 @@ keypoint shape, and image sizes (image headers via Pillow, or an ``--image-sizes
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import warnings
@@ -16,6 +15,7 @@ import yaml
 from PIL import Image
 
 from ...errors import InputError, UsageError
+from ...model import MAX_IMAGE_SIDE
 
 IMG_EXTS = frozenset({"bmp", "dng", "jpeg", "jpg", "mpo", "png", "tif", "tiff", "webp", "pfm", "heic"})
 VID_EXTS = frozenset({"asf", "avi", "gif", "m4v", "mkv", "mov", "mp4", "mpeg", "mpg", "ts", "wmv", "webm"})
@@ -143,6 +143,16 @@ _HEAD = 1 << 16
 
 
 def read_image_size(path: Path | str) -> tuple[int, int]:
+    """(width, height) from the image header (:func:`_header_size`), refused above
+    ``MAX_IMAGE_SIDE`` px as a corrupt or hostile header."""
+    w, h = _header_size(path)
+    if w > MAX_IMAGE_SIDE or h > MAX_IMAGE_SIDE:
+        raise InputError(f"the image header says {w} x {h} px, more than {MAX_IMAGE_SIDE} px a side", str(path),
+                         "bad_image")
+    return w, h
+
+
+def _header_size(path: Path | str) -> tuple[int, int]:
     """(width, height) from the image header; the pixels are never decoded. JPEG EXIF orientations
     5-8 swap width and height: the model (OpenCV ``imread``, Ultralytics ``exif_size``) saw the
     image rotated. PNG and JPEG headers are parsed here (a few microseconds); anything else, or a
@@ -269,9 +279,10 @@ class ImageSizes:
                 isinstance(value, list)
                 and len(value) == 2
                 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
-                and all(math.isfinite(v) and v > 0 for v in value)
+                and all(0 < v <= MAX_IMAGE_SIDE for v in value)
             ):
-                raise InputError(f"{key!r}: expected [width, height] with positive numbers, got {value!r}",
+                raise InputError(f"{key!r}: expected [width, height], positive numbers of at most {MAX_IMAGE_SIDE} "
+                                 f"px, got {value!r}",
                                  f"{path}:$[{key!r}]")
             entry = (float(value[0]), float(value[1]), key)
             clean = key.replace("\\", "/")
