@@ -217,10 +217,10 @@ class _Validation:
         ref = payload.get("reference_id")
         if not isinstance(ref, str) or not ref:
             issues.append(Issue("error", "reference_id_missing", "reference_id must be a non-empty string",
-                                loc))
+                                loc, ("reference_id",)))
         elif ref in self.seen:
             issues.append(Issue("error", "reference_id_duplicate",
-                                f"reference_id {ref!r} also at {self.seen[ref]}", loc))
+                                f"reference_id {ref!r} also at {self.seen[ref]}", loc, ("reference_id",)))
         else:
             self.seen[ref] = loc
         filled = _fill(payload, batch_id, work_flow_id)
