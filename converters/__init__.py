@@ -1,6 +1,15 @@
 """playment-prelabel: turn COCO, YOLO, CVAT and Pascal VOC predictions into Playment jobs.
 
-The public API is what this module exports; everything else is internal.
+The public API is what this module exports (``__all__``); every other module and name is internal.
+
+- convert files: :func:`convert` (files -> payload files), :func:`read_scene` + :func:`write_scene`,
+  :func:`iter_payloads`, with :class:`ConvertOptions` and the label / attribute map loaders;
+- in-memory predictions: the scene model (:class:`Scene`, :class:`Frame`, :class:`Box`, ...,
+  :func:`frame_from_arrays`, :func:`scene_from_frames`);
+- check payloads: :class:`PayloadValidator`, :func:`validate_payload`, :func:`validate_paths`;
+- send them: :class:`PlaymentClient`, :func:`submit_payloads` -> :class:`SubmitSummary`;
+- errors (all defined in :mod:`converters.errors`): :class:`PrelabelError` and its children, the
+  API errors under :class:`PlaymentApiError`; :class:`Report` and :class:`Issue` records.
 
 >>> from converters import convert, ConvertOptions
 >>> report = convert(["instances.json"], "coco", "jobs.jsonl")  # doctest: +SKIP
@@ -8,15 +17,33 @@ The public API is what this module exports; everything else is internal.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
+try:
+    __version__ = _version("playment-prelabel")
+except PackageNotFoundError:  # a source tree that is not installed
+    __version__ = "0+unknown"
 
 from .errors import (
+    ApiConnectionError,
     ApiError,
+    ApiTimeoutError,
+    AuthError,
+    DuplicateBatchError,
+    DuplicateReferenceError,
     InputError,
     Issue,
+    MalformedResponseError,
+    OutputError,
+    PayloadsInvalidError,
+    PlaymentApiError,
     PrelabelError,
+    RateLimitError,
     Report,
+    RequestRejectedError,
     SchemaValidationError,
+    ServerError,
     UnknownFormatError,
     UsageError,
 )
@@ -36,26 +63,43 @@ from .model import (
 )
 from .options import ConvertOptions, load_attribute_map, load_label_map, load_label_set
 from .pipeline import convert, iter_payloads, read_scene, write_scene
-from .playment.validate import validate_paths, validate_payload
+from .playment.client import PlaymentClient
+from .playment.submit import SubmitSummary, submit_payloads
+from .playment.validate import PayloadValidator, validate_paths, validate_payload
 
 __all__ = [
+    "ApiConnectionError",
     "ApiError",
+    "ApiTimeoutError",
+    "AuthError",
     "Box",
     "ConvertOptions",
     "Cuboid",
+    "DuplicateBatchError",
+    "DuplicateReferenceError",
     "Frame",
     "InputError",
     "Issue",
     "Keypoints",
+    "MalformedResponseError",
     "MultiPolygon",
+    "OutputError",
+    "PayloadValidator",
+    "PayloadsInvalidError",
+    "PlaymentApiError",
+    "PlaymentClient",
     "Polygon",
     "Polyline",
     "PrelabelError",
+    "RateLimitError",
     "Report",
+    "RequestRejectedError",
     "Scene",
     "SceneObject",
     "SchemaValidationError",
     "Sequence",
+    "ServerError",
+    "SubmitSummary",
     "UnknownFormatError",
     "UsageError",
     "__version__",
@@ -67,6 +111,7 @@ __all__ = [
     "load_label_set",
     "read_scene",
     "scene_from_frames",
+    "submit_payloads",
     "validate_paths",
     "validate_payload",
     "write_scene",

@@ -102,9 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser("formats", help="list the readers and the variants each accepts")
     _add_common(f)
     try:
-        from .playment import submit
+        from .playment import submit_cli as submit
     except ModuleNotFoundError as exc:  # pragma: no cover - present in every build
-        if exc.name != "converters.playment.submit":
+        if exc.name != "converters.playment.submit_cli":
             raise
     else:
         s = sub.add_parser("submit", help="create the jobs on Playment (resumable, exactly once)")
@@ -209,7 +209,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             return _run_validate(ns, out, err)
         if ns.command == "formats":
             return _run_formats(out)
-        from .playment import submit
+        from .playment import submit_cli as submit
 
         code: int = submit.run(ns, stderr=err)
         return code

@@ -1,4 +1,4 @@
-"""Exception tree and the Issue / Report records.
+"""Every exception class of the library, and the Issue / Report records.
 
 Structural problems raise (an :class:`InputError` naming the file and line / JSON path / XML
 element); record-level problems become an :class:`Issue` in the :class:`Report` and the record is
@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
+
+
+# ------------------------------------------------------------------------ root and usage
 
 
 class PrelabelError(Exception):
@@ -32,6 +35,9 @@ class UnknownFormatError(UsageError):
     """No reader is registered under the requested name."""
 
 
+# ---------------------------------------------------------------------------------- input
+
+
 class InputError(PrelabelError):
     """The input cannot be read as the declared format; ``location`` says where."""
 
@@ -40,6 +46,13 @@ class InputError(PrelabelError):
         self.location = location
         self.code = code
         super().__init__(f"{location}: {message}" if location else message)
+
+
+class NoObjects(InputError):
+    """A valid COCO file of a task that carries no objects (captions, panoptic, ...)."""
+
+
+# ----------------------------------------------------------------------------- validation
 
 
 class SchemaValidationError(PrelabelError):
@@ -53,17 +66,118 @@ class SchemaValidationError(PrelabelError):
         super().__init__(f"payload validation failed: {head}{more}")
 
 
+class PayloadsInvalidError(SchemaValidationError):
+    """Some payloads are invalid; nothing was sent. ``invalid`` of ``total`` payloads failed."""
+
+    def __init__(self, issues: list[Issue], invalid: int, total: int, not_listed: int = 0) -> None:
+        super().__init__(issues)
+        self.invalid = invalid
+        self.total = total
+        self.not_listed = not_listed
+        first = self.args[0]
+        self.args = (f"{invalid} of {total} payload(s) invalid, nothing was submitted; first: {first}",)
+
+
+# --------------------------------------------------------------------------------- output
+
+
 class OutputError(PrelabelError):
     """Writing the output failed (disk full, file-size limit, permissions); nothing was left behind."""
+
+
+# ----------------------------------------------------------------------------- Playment API
 
 
 class ApiError(PrelabelError):
     """The Playment API answered with an error or could not be reached."""
 
 
+class PlaymentApiError(ApiError):
+    """An API call failed; ``status`` (None when no answer), Playment ``code`` and ``message``."""
+
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str = "api_error",
+        attempts: int = 1,
+        retry_after: float | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.attempts = attempts
+        self.retry_after = retry_after
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        head = f"HTTP {self.status} {self.code}" if self.status is not None else self.code
+        tail = f" (after {self.attempts} attempts)" if self.attempts > 1 else ""
+        return f"{head}: {self.message}{tail}"
+
+    def with_attempts(self, attempts: int) -> PlaymentApiError:
+        """Record how many attempts were made (and say so in the message); returns ``self``."""
+        self.attempts = attempts
+        self.args = (self._text(),)
+        return self
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, message={self.message!r})"
+
+
+class AuthError(PlaymentApiError):
+    """HTTP 401/403 or an auth ``error.code``: wrong key or no access. Never retried; exit 2."""
+
+    exit_code = 2
+
+
+class RequestRejectedError(PlaymentApiError):
+    """A 4xx answer (FS_*, GE_*, ...): the request itself is wrong; retrying cannot help."""
+
+
+class DuplicateReferenceError(RequestRejectedError):
+    """FS_0001: a job with this reference_id exists in the project (count it as created)."""
+
+
+class DuplicateBatchError(RequestRejectedError):
+    """BATCH_CREATION: a batch with this name exists in the project."""
+
+
+class ServerError(PlaymentApiError):
+    """5xx or 408 on every attempt."""
+
+    retryable = True
+
+
+class RateLimitError(ServerError):
+    """429 on every attempt (or a ``Retry-After`` longer than the remaining time budget)."""
+
+
+class ApiConnectionError(PlaymentApiError):
+    """No answer: connection refused / reset / dropped before the response."""
+
+    retryable = True
+
+
+class ApiTimeoutError(ApiConnectionError):
+    """No answer within the timeout."""
+
+
+class MalformedResponseError(PlaymentApiError):
+    """A 2xx answer whose body is not the documented envelope (retried: creation is idempotent)."""
+
+    retryable = True
+
+
+# ------------------------------------------------ internal control flow (never escape the library)
+
+
 class RecordSkip(Exception):
-    """Raised inside a reader for one record that cannot be converted; the reader catches it and
-    calls ``Report.skip(code, message, location)``. Never escapes the library."""
+    """Internal: raised inside a reader for one record that cannot be converted; the reader catches
+    it and calls ``Report.skip(code, message, location)``. Never escapes the library."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -71,14 +185,34 @@ class RecordSkip(Exception):
         self.message = message
 
 
+class RleError(RecordSkip, ValueError):
+    """Internal: a COCO RLE that cannot be decoded; ``code`` is the report reason code."""
+
+
+class MaskError(Exception):
+    """Internal: a VOC mask file cannot be used (unreadable, unknown colours); reported as a warning."""
+
+
+class StreamCheckFailed(Exception):
+    """Internal: a piece of a streamed video job failed a check; the caller builds the whole
+    payload to locate the issues."""
+
+
 @dataclass(slots=True, frozen=True)
 class Issue:
-    """One problem found in the input or in a payload, with a stable reason code."""
+    """One problem found in the input or in a payload, with a stable reason code.
+
+    ``location`` is the text shown to people (file, line, JSON path); ``path`` is the JSON path
+    inside a payload as parts, like jsonschema's ``absolute_path`` (``("data", "video_data",
+    "frames", 0, "frame_id")``), ``()`` when the issue is not inside a payload. ``to_dict`` (the
+    ``--report`` JSON) leaves ``path`` out, so report files are unchanged.
+    """
 
     severity: Severity
     code: str
     message: str
     location: str = ""
+    path: tuple[str | int, ...] = ()
 
     def to_dict(self) -> dict[str, str]:
         return {

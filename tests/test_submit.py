@@ -24,11 +24,11 @@ import orjson
 import pytest
 from fake_playment import FakePlayment, sample_payload
 
+from converters import AuthError, PayloadsInvalidError, PlaymentClient, submit_payloads
 from converters.cli import main
 from converters.errors import InputError, PrelabelError, UsageError
-from converters.playment import submit
-from converters.playment.client import AuthError, PlaymentClient, RetryPolicy
-from converters.playment.submit import PayloadsInvalidError, submit_payloads
+from converters.playment import submit_cli as submit
+from converters.playment.client import RetryPolicy
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = "sk-live-5e8d1c44-TOPSECRET-9aa0"
@@ -73,7 +73,7 @@ def client_for(fake: FakePlayment, sleeps: list[float] | None = None, **kw: Any)
 
 SUBMIT_SCRIPT = """
 import argparse, sys
-from converters.playment import submit
+from converters.playment import submit_cli as submit
 parser = argparse.ArgumentParser(prog="prelabel submit")
 submit.add_arguments(parser)
 sys.exit(submit.run(parser.parse_args(sys.argv[1:])))

@@ -18,6 +18,8 @@ backoff and jitter, bounded by :attr:`RetryPolicy.max_attempts` and :attr:`Retry
 Other 4xx answers are never retried. Creating a job twice is harmless: Playment answers
 ``FS_0001`` (duplicate reference_id), raised as :class:`DuplicateReferenceError`, which callers treat
 as "already created". ``sleep``, ``clock`` and ``rng`` are injectable so tests never wait.
+
+The error classes are defined in :mod:`converters.errors` and importable from here too.
 """
 
 from __future__ import annotations
@@ -33,7 +35,19 @@ from typing import Any
 import httpx
 import orjson
 
-from ..errors import ApiError, UsageError
+from ..errors import (
+    ApiConnectionError,
+    ApiTimeoutError,
+    AuthError,
+    DuplicateBatchError,
+    DuplicateReferenceError,
+    MalformedResponseError,
+    PlaymentApiError,
+    RateLimitError,
+    RequestRejectedError,
+    ServerError,
+    UsageError,
+)
 
 __all__ = [
     "ApiConnectionError",
@@ -69,88 +83,6 @@ AUTH_CODES = frozenset(
 DUPLICATE_REFERENCE = "FS_0001"
 DUPLICATE_BATCH = "BATCH_CREATION"
 REDACTED = "***"
-
-
-# --------------------------------------------------------------------------------------- errors
-
-
-class PlaymentApiError(ApiError):
-    """An API call failed; ``status`` (None when no answer), Playment ``code`` and ``message``."""
-
-    retryable = False
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        code: str = "api_error",
-        attempts: int = 1,
-        retry_after: float | None = None,
-    ) -> None:
-        self.status = status
-        self.code = code
-        self.message = message
-        self.attempts = attempts
-        self.retry_after = retry_after
-        super().__init__(self._text())
-
-    def _text(self) -> str:
-        head = f"HTTP {self.status} {self.code}" if self.status is not None else self.code
-        tail = f" (after {self.attempts} attempts)" if self.attempts > 1 else ""
-        return f"{head}: {self.message}{tail}"
-
-    def with_attempts(self, attempts: int) -> PlaymentApiError:
-        self.attempts = attempts
-        self.args = (self._text(),)
-        return self
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, message={self.message!r})"
-
-
-class AuthError(PlaymentApiError):
-    """HTTP 401/403 or an auth ``error.code``: wrong key or no access. Never retried; exit 2."""
-
-    exit_code = 2
-
-
-class RequestRejectedError(PlaymentApiError):
-    """A 4xx answer (FS_*, GE_*, ...): the request itself is wrong; retrying cannot help."""
-
-
-class DuplicateReferenceError(RequestRejectedError):
-    """FS_0001: a job with this reference_id exists in the project (count it as created)."""
-
-
-class DuplicateBatchError(RequestRejectedError):
-    """BATCH_CREATION: a batch with this name exists in the project."""
-
-
-class ServerError(PlaymentApiError):
-    """5xx or 408 on every attempt."""
-
-    retryable = True
-
-
-class RateLimitError(ServerError):
-    """429 on every attempt (or a ``Retry-After`` longer than the remaining time budget)."""
-
-
-class ApiConnectionError(PlaymentApiError):
-    """No answer: connection refused / reset / dropped before the response."""
-
-    retryable = True
-
-
-class ApiTimeoutError(ApiConnectionError):
-    """No answer within the timeout."""
-
-
-class MalformedResponseError(PlaymentApiError):
-    """A 2xx answer whose body is not the documented envelope (retried: creation is idempotent)."""
-
-    retryable = True
 
 
 # ------------------------------------------------------------------------------------ records

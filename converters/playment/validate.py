@@ -21,11 +21,12 @@ Two stages per payload (:meth:`PayloadValidator.check`):
 
 Cuboid faces can only name p1..p8 (schema ``enum``), so they need no semantic check.
 
-Every :class:`~converters.errors.Issue` has severity ``error``, a short code and the location
-``"<location> $.json.path"``. Schema codes: ``missing_field``, ``unexpected_field``,
-``wrong_type``, ``out_of_range``, ``empty_string``, ``bad_format``, ``bad_value``,
-``type_mismatch``, ``wrong_count``, ``duplicate_item``, ``conflicting_fields``, ``schema``, and
-``not_json`` (NaN, infinities, numpy scalars, non-string keys: values JSON cannot carry).
+Every :class:`~converters.errors.Issue` has severity ``error``, a short code, the location
+``"<location> $.json.path"`` and that JSON path as parts in ``Issue.path``. Schema codes:
+``missing_field``, ``unexpected_field``, ``wrong_type``, ``out_of_range``, ``empty_string``,
+``bad_format``, ``bad_value``, ``type_mismatch``, ``wrong_count``, ``duplicate_item``,
+``conflicting_fields``, ``schema``, and ``not_json`` (NaN, infinities, numpy scalars, non-string
+keys: values JSON cannot carry).
 File codes (:func:`validate_paths`): ``invalid_json``, ``unreadable_file``, ``duplicate_reference_id``.
 """
 
@@ -83,8 +84,10 @@ def json_path(parts: Iterable[str | int]) -> str:
 
 
 def _issue(code: str, message: str, where: str, parts: Iterable[str | int]) -> Issue:
-    path = json_path(parts)
-    return Issue("error", code, message, f"{where} {path}" if where else path)
+    """An error at the JSON path ``parts`` (kept as ``Issue.path``, and as text in the location)."""
+    path = tuple(parts)
+    text = json_path(path)
+    return Issue("error", code, message, f"{where} {text}" if where else text, path)
 
 
 def _short(value: Any, limit: int = 60) -> str:

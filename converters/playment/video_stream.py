@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from ..errors import StreamCheckFailed as StreamCheckFailed
 from ..model import Frame
 from .builder import BoxesPlan, PayloadBuilder, Plan, plan_size
 from .ids import JobIds
@@ -25,10 +26,6 @@ from .validate import VideoStreamCheck
 CHUNK = 2048
 _TAIL = b'"annotations":[]}}}}}'
 _CLOSE = b"]}}}}}"
-
-
-class StreamCheckFailed(Exception):
-    """A piece failed a check: the caller builds the whole payload to locate the issues."""
 
 
 def video_pieces(

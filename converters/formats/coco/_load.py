@@ -14,16 +14,13 @@ import msgspec
 import orjson
 
 from ...errors import InputError, Report
+from ...errors import NoObjects as NoObjects
 from ...input_files import read_regular
 from ...model import MAX_IMAGE_SIDE, Frame
 from ._records import describe
 from ._video import ImageMeta
 
 _GEOMETRY_KEYS = ("bbox", "segmentation", "keypoints")
-
-
-class NoObjects(InputError):
-    """A valid COCO file of a task that carries no objects (captions, panoptic, ...)."""
 
 
 def load_json(path: Path) -> Any:

@@ -18,13 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import RecordSkip
+from ...errors import RleError as RleError
 from ...mask_trace import DEFAULT_TOLERANCE, trace_mask
 from ...model import Polygon
-
-
-class RleError(RecordSkip, ValueError):
-    """An RLE that cannot be decoded; ``code`` is the report reason code."""
 
 
 def is_rle(seg: object) -> bool:

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from ...errors import MaskError as MaskError
 from ...errors import Report
 from ...geometry import mask_to_polygons, polygons_to_geometry
 from ...model import Frame, SceneObject
@@ -41,10 +42,6 @@ VOC_CLASSES = (
     "train", "tvmonitor",
 )  # fmt: skip
 VOID = 255
-
-
-class MaskError(Exception):
-    """A mask file cannot be used (unreadable, unknown colours); reported as a warning."""
 
 
 @lru_cache(maxsize=1)
