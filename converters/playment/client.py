@@ -48,6 +48,7 @@ from ..errors import (
     ServerError,
     UsageError,
 )
+from .deadline import deadline, deadline_transport
 
 __all__ = [
     "ApiConnectionError",
@@ -83,6 +84,39 @@ AUTH_CODES = frozenset(
 DUPLICATE_REFERENCE = "FS_0001"
 DUPLICATE_BATCH = "BATCH_CREATION"
 REDACTED = "***"
+#: A longer answer is refused (``response_too_large``): Playment's answers are a few hundred bytes.
+MAX_RESPONSE_BYTES = 10 << 20
+
+
+def _is_loopback(url: str) -> bool:
+    host = url.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
+    host = host.split("]", 1)[0] + "]" if host.startswith("[") else host.split(":", 1)[0]
+    return host == "localhost" or host.startswith("127.") or host == "[::1]"
+
+
+def clean_server_text(text: str, key: str) -> str:
+    """Server text made safe to print: the API key, or any piece of it 8 characters or longer,
+    masked; control characters (terminal escape codes included) shown escaped."""
+    if key:
+        marked = bytearray(len(text))
+        for i in range(len(key) - 7):
+            piece = key[i:i + 8]
+            at = text.find(piece)
+            while at >= 0:
+                marked[at:at + 8] = b"\x01" * 8
+                at = text.find(piece, at + 1)
+        if any(marked):
+            out, i = [], 0
+            while i < len(text):
+                if marked[i]:
+                    while i < len(text) and marked[i]:
+                        i += 1
+                    out.append(REDACTED)
+                else:
+                    out.append(text[i])
+                    i += 1
+            text = "".join(out)
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 # ------------------------------------------------------------------------------------ records
@@ -181,9 +215,25 @@ def _envelope(body: bytes) -> dict[str, Any] | None:
     return doc if isinstance(doc, dict) else None
 
 
-def _describe_body(response: httpx.Response) -> str:
+def _read_bounded(response: httpx.Response) -> bytes:
+    """The body, read as it comes and refused beyond :data:`MAX_RESPONSE_BYTES`."""
+    declared = response.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+        raise MalformedResponseError(f"the answer is {declared} bytes, more than {MAX_RESPONSE_BYTES} accepted",
+                                     status=response.status_code, code="response_too_large")
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            raise MalformedResponseError(f"the answer is longer than {MAX_RESPONSE_BYTES} bytes",
+                                         status=response.status_code, code="response_too_large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _describe_body(response: httpx.Response, content: bytes) -> str:
     ctype = response.headers.get("content-type", "no content-type").split(";")[0]
-    return f"unexpected {ctype} body ({len(response.content)} bytes)"
+    return f"unexpected {ctype} body ({len(content)} bytes)"
 
 
 # -------------------------------------------------------------------------------------- client
@@ -208,6 +258,7 @@ class PlaymentClient:
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] = random.random,
         max_connections: int = 32,
+        allow_insecure_http: bool = False,
     ) -> None:
         if not project_id or "/" in project_id:
             raise UsageError(f"invalid project id {project_id!r}")
@@ -218,6 +269,12 @@ class PlaymentClient:
         self.base_url = base_url.rstrip("/")
         if not self.base_url.startswith(("https://", "http://")):
             raise UsageError(f"base URL must start with https:// or http://, got {base_url!r}")
+        if self.base_url.startswith("http://") and not (allow_insecure_http or _is_loopback(self.base_url)):
+            raise UsageError(
+                f"base URL {self.base_url} is plain http://, which would send the API key in clear; use https://, "
+                "or allow_insecure_http for a trusted network"
+            )
+        self.timeout = timeout
         self.jobs_path = jobs_path.format(project_id=project_id)
         self.batch_path = batch_path.format(project_id=project_id)
         self.details_path = details_path.format(project_id=project_id)
@@ -227,6 +284,8 @@ class PlaymentClient:
         self._clock = clock
         self._rng = rng
         limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        if transport is None:
+            transport = deadline_transport(limits)
         self._http = httpx.Client(
             base_url=self.base_url,
             headers={"x-api-key": api_key, "user-agent": USER_AGENT, "accept": "application/json"},
@@ -302,8 +361,8 @@ class PlaymentClient:
     # ------------------------------------------------------------------------------ internals
 
     def redact(self, text: str) -> str:
-        key = self._key.reveal()
-        return text.replace(key, REDACTED) if key and key in text else text
+        """Server or transport text made safe to print (:func:`clean_server_text`)."""
+        return clean_server_text(text, self._key.reveal())
 
     def _call(
         self, method: str, path: str, body: bytes | None, *, require: str | None
@@ -330,7 +389,8 @@ class PlaymentClient:
     def _attempt(self, method: str, path: str, body: bytes | None, require: str | None) -> dict[str, Any]:
         headers = {"content-type": "application/json"} if body is not None else None
         try:
-            response = self._http.request(method, path, content=body, headers=headers)
+            with deadline(self.timeout), self._http.stream(method, path, content=body, headers=headers) as response:
+                content = _read_bounded(response)
         except httpx.TimeoutException as exc:
             raise ApiTimeoutError(f"no answer within the timeout ({type(exc).__name__})",
                                   code="timeout") from None
@@ -341,7 +401,7 @@ class PlaymentClient:
             raise MalformedResponseError(self.redact(f"unreadable answer ({type(exc).__name__}: {exc})"),
                                          code="malformed_response") from None
         status = response.status_code
-        doc = _envelope(response.content)
+        doc = _envelope(content)
         if 200 <= status < 300 and doc is not None and doc.get("success") is not False:
             data = doc.get("data")
             if isinstance(data, dict) and (require is None or data.get(require)):
@@ -349,12 +409,12 @@ class PlaymentClient:
             raise MalformedResponseError(f"answer has no data.{require or 'object'}",
                                          status=status, code="malformed_response")
         if 200 <= status < 300 and doc is None:
-            raise MalformedResponseError(_describe_body(response), status=status, code="malformed_response")
-        raise self._error(response, doc)
+            raise MalformedResponseError(_describe_body(response, content), status=status, code="malformed_response")
+        raise self._error(response, doc, content)
 
-    def _error(self, response: httpx.Response, doc: dict[str, Any] | None) -> PlaymentApiError:
+    def _error(self, response: httpx.Response, doc: dict[str, Any] | None, content: bytes) -> PlaymentApiError:
         status = response.status_code
-        code, message = f"http_{status}", _describe_body(response)
+        code, message = f"http_{status}", _describe_body(response, content)
         err = doc.get("error") if doc is not None else None
         if isinstance(err, dict):
             code = str(err.get("code") or code)

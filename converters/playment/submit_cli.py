@@ -42,6 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="validate and count what would be sent; send nothing (no key needed)")
     parser.add_argument("--base-url", default=DEFAULT_BASE_URL,
                         help=f"API base URL (default {DEFAULT_BASE_URL})")
+    parser.add_argument("--allow-insecure-http", action="store_true",
+                        help="accept a plain http:// base URL that is not loopback (the key travels in clear)")
     parser.add_argument("--ledger", metavar="FILE",
                         help=f"the resumable ledger (default {DEFAULT_LEDGER_NAME} beside the first PATH)")
     parser.add_argument("--api-key-file", metavar="FILE",
@@ -74,11 +76,12 @@ def default_ledger(paths: list[Path]) -> Path:
     return (first if first.is_dir() else first.parent) / DEFAULT_LEDGER_NAME
 
 
-def _warn_base_url(url: str, err: TextIO) -> None:
-    if url.startswith("http://"):
+def _warn_base_url(url: str, err: TextIO, allowed: bool) -> None:
+    """A plain http:// URL off loopback is refused by the client unless allowed; then warn."""
+    if allowed and url.startswith("http://"):
         host = url[len("http://"):].split("/")[0].rsplit(":", 1)[0]
         if host not in ("127.0.0.1", "localhost", "[::1]"):
-            err.write(f"warning: {url} is plain http: the API key would travel unencrypted\n")
+            err.write(f"warning: {url} is plain http: the API key travels unencrypted\n")
 
 
 def run(args: argparse.Namespace, stderr: TextIO | None = None) -> int:
@@ -100,9 +103,10 @@ def run(args: argparse.Namespace, stderr: TextIO | None = None) -> int:
     client = None
     if not args.dry_run:
         key = read_api_key(args.api_key_file)
-        _warn_base_url(args.base_url, err)
+        allow_http = bool(getattr(args, "allow_insecure_http", False))
+        _warn_base_url(args.base_url, err, allow_http)
         client = PlaymentClient(
-            args.project_id, key, base_url=args.base_url, timeout=args.timeout,
+            args.project_id, key, base_url=args.base_url, timeout=args.timeout, allow_insecure_http=allow_http,
             retry=RetryPolicy(max_attempts=args.max_attempts), max_connections=max(args.concurrency, 1),
         )
     progress = ProgressBar(err) if not quiet and err.isatty() else None
