@@ -24,7 +24,9 @@ from typing import Any
 import orjson
 import yaml
 
-from .errors import UsageError
+from . import safe_yaml
+from .errors import InputError, UsageError
+from .input_files import read_regular
 
 EMIT_KINDS = ("auto", "rectangle", "polygon", "line", "landmark", "cuboid")
 JOB_TYPES = ("video", "image")
@@ -113,11 +115,13 @@ def load_mapping_file(path: str | Path, what: str) -> dict[str, Any]:
     """Read a JSON or YAML mapping; structural problems are usage errors naming the file."""
     p = Path(path)
     try:
-        text = p.read_bytes()
+        text = read_regular(p, what)
+    except InputError as exc:
+        raise UsageError(f"{what} {p}: {exc.message}") from None
     except OSError as exc:
         raise UsageError(f"{what} {p}: cannot read: {exc.strerror or exc}") from None
     try:
-        data = orjson.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
+        data = orjson.loads(text) if p.suffix.lower() == ".json" else safe_yaml.load(text)
     except (orjson.JSONDecodeError, yaml.YAMLError) as exc:
         raise UsageError(f"{what} {p}: not valid JSON/YAML: {exc}") from None
     if not isinstance(data, dict):
@@ -180,7 +184,10 @@ def load_label_set(path: str | Path) -> frozenset[str]:
     except OSError as exc:
         raise UsageError(f"label set {p}: cannot read: {exc.strerror or exc}") from None
     if p.suffix.lower() in (".json", ".yaml", ".yml"):
-        data = yaml.safe_load(text)
+        try:
+            data = safe_yaml.load(text)
+        except yaml.YAMLError as exc:
+            raise UsageError(f"label set {p}: not valid JSON/YAML: {exc}") from None
         if not isinstance(data, list) or not all(isinstance(x, str) for x in data):
             raise UsageError(f"label set {p}: expected a list of label names")
         return frozenset(data)

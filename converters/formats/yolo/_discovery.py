@@ -30,8 +30,9 @@ from pathlib import Path
 
 import yaml
 
+from ... import safe_yaml
 from ...errors import InputError, Report, UsageError
-from ...input_files import is_special_file
+from ...input_files import is_special_file, open_regular, read_regular
 from ._meta import (
     IMG_EXTS,
     VID_EXTS,
@@ -194,9 +195,9 @@ def pair(labels: Iterable[tuple[str, str, str]], images: MediaIndex) -> list[Ite
 def looks_like_list(path: str) -> bool:
     """Is this .txt an image list (its first line names an image file)?"""
     try:
-        with open(path, "rb") as fh:
+        with open(open_regular(path), "rb") as fh:
             head = fh.read(4096)
-    except OSError:
+    except (OSError, InputError):
         return False
     for raw in head.splitlines():
         line = raw.strip()
@@ -361,7 +362,7 @@ class Discovery:
     def from_yaml(self, path: Path) -> Dataset:
         where = str(path)
         try:
-            data = yaml.safe_load(decode_text(read_file(path, "dataset YAML"), where))
+            data = safe_yaml.load(decode_text(read_file(path, "dataset YAML"), where))
         except yaml.YAMLError as exc:
             raise InputError(f"not valid YAML: {exc}", where) from None
         if not isinstance(data, dict):
@@ -491,8 +492,8 @@ class Discovery:
 
 def _is_dataset_yaml(path: Path) -> bool:
     try:
-        data = yaml.safe_load(path.read_bytes())
-    except (OSError, yaml.YAMLError):
+        data = safe_yaml.load(read_regular(path))
+    except (OSError, InputError, yaml.YAMLError):
         return False
     return isinstance(data, dict) and any(k in data for k in ("names", "nc", *YAML_SPLITS))
 

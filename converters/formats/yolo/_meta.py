@@ -14,7 +14,9 @@ import orjson
 import yaml
 from PIL import Image
 
+from ... import safe_yaml
 from ...errors import InputError, UsageError
+from ...input_files import open_regular, read_regular
 from ...model import MAX_IMAGE_SIDE
 
 IMG_EXTS = frozenset({"bmp", "dng", "jpeg", "jpg", "mpo", "png", "tif", "tiff", "webp", "pfm", "heic"})
@@ -46,7 +48,7 @@ def decode_text(data: bytes, where: str) -> str:
 
 def read_file(path: Path, what: str, location: str | None = None) -> bytes:
     try:
-        return path.read_bytes()
+        return read_regular(path, f"the {what}")
     except OSError as exc:
         raise InputError(f"cannot read the {what} {path}: {exc.strerror or exc}",
                          location or str(path), "missing_file") from None
@@ -80,7 +82,7 @@ def load_names_file(path: Path, location: str | None = None) -> dict[int, str]:
     where = str(path)
     if ext_of(path.name) in ("yaml", "yml", "json"):
         try:
-            value = yaml.safe_load(decode_text(data, where))
+            value = safe_yaml.load(decode_text(data, where))
         except yaml.YAMLError as exc:
             raise InputError(f"not valid YAML/JSON: {exc}", where) from None
         if isinstance(value, dict) and "names" in value:
@@ -158,7 +160,7 @@ def _header_size(path: Path | str) -> tuple[int, int]:
     image rotated. PNG and JPEG headers are parsed here (a few microseconds); anything else, or a
     header this parser does not understand, goes through Pillow."""
     try:
-        with open(path, "rb", buffering=0) as fh:
+        with open(open_regular(path, "the image"), "rb", buffering=0) as fh:
             head = fh.read(_HEAD)
     except OSError as exc:
         raise InputError(f"cannot read the image: {exc.strerror or exc}", str(path), "bad_image") from None
@@ -264,7 +266,9 @@ class ImageSizes:
 
     def _load(self, path: Path) -> None:
         try:
-            data = orjson.loads(path.read_bytes())
+            data = orjson.loads(read_regular(path, "--image-sizes"))
+        except InputError as exc:
+            raise UsageError(f"--image-sizes {path}: {exc.message}") from None
         except OSError as exc:
             raise UsageError(f"--image-sizes {path}: cannot read: {exc.strerror or exc}") from None
         except orjson.JSONDecodeError as exc:
