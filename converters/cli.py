@@ -16,7 +16,8 @@ from typing import Any, TextIO
 import orjson
 
 from . import __version__
-from .errors import PrelabelError, Report, SchemaValidationError, UsageError, issue_lines
+from .cli_guard import fatal_line, process_signals
+from .errors import PrelabelError, Report, SchemaValidationError, Terminated, UsageError, issue_lines
 from .formats import REGISTRY, available, get_reader
 from .options import (
     EMIT_KINDS,
@@ -25,6 +26,7 @@ from .options import (
     load_label_map,
     load_label_set,
 )
+from .output_paths import check_report, output_error, write_bytes_atomic
 from .pipeline import convert
 from .progress import ProgressBar
 
@@ -32,7 +34,7 @@ CORE_DESTS = {
     "command", "inputs", "fmt", "out", "emit", "multipart", "label_map", "min_score", "score_attribute",
     "attribute_map", "label_set", "job_type", "job_per", "frames_per_job", "reference_id", "frame_url",
     "work_flow_id", "tag", "batch_id", "priority_weight", "video_key", "random_ids", "drop_empty",
-    "report", "strict", "quiet", "debug",
+    "report", "strict", "quiet", "debug", "overwrite",
 }
 
 
@@ -53,7 +55,12 @@ def _convert_parser(sub: Any) -> None:
                        description="Convert INPUT files into validated Playment job payloads.")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files or folders")
     p.add_argument("--from", dest="fmt", required=True, choices=list(REGISTRY), help="input format")
-    p.add_argument("--out", required=True, help="a .jsonl file (one job per line) or a directory")
+    p.add_argument("--out", required=True,
+                   help="a .jsonl file (one job per line) or a folder; an existing file or non-empty folder "
+                        "needs --overwrite")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing --out / --report: in a folder, only the files an earlier conversion "
+                        "wrote there (its manifest) are replaced; every other file is left alone")
     g = p.add_argument_group("selection")
     g.add_argument("--emit", default="auto",
                    help=f"geometry kinds to emit, comma list of {', '.join(EMIT_KINDS)} (default auto)")
@@ -144,9 +151,10 @@ def _write_report(path: str, report: Report, error: PrelabelError | None = None)
         data["error"] = str(error)
         if isinstance(error, SchemaValidationError):
             data["validation_issues"] = [i.to_dict() for i in error.issues]
-    tmp = Path(path).with_name(Path(path).name + ".tmp")
-    tmp.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
-    tmp.replace(path)
+    try:
+        write_bytes_atomic(Path(path), orjson.dumps(data, option=orjson.OPT_INDENT_2))
+    except OSError as exc:
+        raise output_error(exc, "cannot write the report", Path(path)) from exc
 
 
 def _run_convert(ns: argparse.Namespace, stderr: TextIO) -> int:
@@ -154,9 +162,11 @@ def _run_convert(ns: argparse.Namespace, stderr: TextIO) -> int:
     reader_options = {k: v for k, v in vars(ns).items() if k not in CORE_DESTS}
     report = Report(strict=options.strict)
     progress = ProgressBar(stderr) if (not ns.quiet and stderr.isatty()) else None
+    if ns.report:  # before anything is read: a report that cannot be written must not cost a run
+        check_report(ns.report, overwrite=ns.overwrite, out=ns.out, inputs=ns.inputs)
     try:
         convert(ns.inputs, ns.fmt, ns.out, options=options, reader_options=reader_options,
-                report=report, progress=progress)
+                report=report, progress=progress, overwrite=ns.overwrite)
     except PrelabelError as exc:
         if ns.report:
             _write_report(ns.report, report, exc)
@@ -202,28 +212,57 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
-        ns = build_parser().parse_args(args)
-        if ns.command == "convert":
-            return _run_convert(ns, err)
-        if ns.command == "validate":
-            return _run_validate(ns, out, err)
-        if ns.command == "formats":
-            return _run_formats(out)
-        from .playment import submit_cli as submit
-
-        code: int = submit.run(ns, stderr=err)
-        return code
+        with process_signals():
+            return _dispatch(args, out, err)
     except PrelabelError as exc:
         if debug:
             traceback.print_exc(file=err)
-        err.write(f"prelabel: error: {exc}\n")
+        err.write(f"prelabel: error: {_printable(_as_flags(str(exc)))}\n")
         if isinstance(exc, SchemaValidationError):
             for issue in exc.issues[:20]:
                 err.write(f"  {issue}\n")
         return exc.exit_code
+    except Terminated as exc:
+        err.write(f"prelabel: stopped by signal {exc.signum}\n")
+        return 128 + exc.signum
     except KeyboardInterrupt:
         err.write("prelabel: interrupted\n")
         return 130
+    except (OSError, MemoryError, RecursionError) as exc:
+        if debug:
+            traceback.print_exc(file=err)
+        err.write(f"prelabel: error: {_printable(fatal_line(exc))}\n")
+        return 1
+
+
+#: Library wording -> the CLI flag that does the same, for messages the library writes.
+_FLAG_WORDS = (("set overwrite", "pass --overwrite"), ("allow_insecure_http", "--allow-insecure-http"),
+               ("(max_mask_pixels)", "(--max-mask-pixels)"))
+
+
+def _as_flags(text: str) -> str:
+    for library, flag in _FLAG_WORDS:
+        text = text.replace(library, flag)
+    return text
+
+
+def _printable(text: str) -> str:
+    """Text for the terminal: control characters (escape codes from file names or servers) escaped."""
+    return "".join(c if c.isprintable() or c in " \n" else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def _dispatch(args: list[str], out: TextIO, err: TextIO) -> int:
+    ns = build_parser().parse_args(args)
+    if ns.command == "convert":
+        return _run_convert(ns, err)
+    if ns.command == "validate":
+        return _run_validate(ns, out, err)
+    if ns.command == "formats":
+        return _run_formats(out)
+    from .playment import submit_cli as submit
+
+    code: int = submit.run(ns, stderr=err)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

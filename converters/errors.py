@@ -85,6 +85,14 @@ class OutputError(PrelabelError):
     """Writing the output failed (disk full, file-size limit, permissions); nothing was left behind."""
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived: handled as Ctrl-C (temporary files removed); exit 128 + ``signum``."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 # ----------------------------------------------------------------------------- Playment API
 
 
