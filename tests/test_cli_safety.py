@@ -91,9 +91,10 @@ def test_report_equal_to_the_input_or_the_output_or_in_a_missing_folder_exits_2_
 def test_report_is_written_atomically_and_existing_reports_need_overwrite(tmp_path: Path) -> None:
     src = coco_file(tmp_path / "preds.json", 3)
     report = tmp_path / "report.json"
-    assert run("convert", str(src), "--from", "coco", "--out", str(tmp_path / "a.jsonl"), "--report", str(report))[0] == 0
+    base = ("convert", str(src), "--from", "coco", "--report", str(report), "--out")
+    assert run(*base, str(tmp_path / "a.jsonl"))[0] == 0
     assert orjson.loads(report.read_bytes())["jobs"] == 1
-    code, _, err = run("convert", str(src), "--from", "coco", "--out", str(tmp_path / "b.jsonl"), "--report", str(report))
+    code, _, err = run(*base, str(tmp_path / "b.jsonl"))
     assert code == 2 and "exists" in err
     assert leftovers(tmp_path) == []
 
