@@ -172,3 +172,11 @@ def test_convert_takes_one_path_as_well_as_a_list(tmp_path: Path) -> None:
     src = _coco(tmp_path, [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4]}])
     report = convert(str(src), "coco", tmp_path / "a.jsonl")
     assert report.jobs == 1
+
+
+def test_a_cvat_mask_with_a_huge_box_is_skipped_not_allocated(tmp_path: Path) -> None:
+    mask = ('<image id="1" name="b.jpg" width="10" height="10"><mask label="car" source="manual" occluded="0" '
+            'rle="0, 1000000000000" left="0" top="0" width="1000000" height="1000000" z_order="0"/></image>')
+    report = Report()
+    read_scene([_cvat(tmp_path, mask)], "cvat", report)
+    assert [i.code for i in report.issues] == ["mask_too_large"]

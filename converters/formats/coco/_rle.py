@@ -20,7 +20,7 @@ import numpy as np
 
 from ...errors import RleError as RleError
 from ...mask_trace import DEFAULT_TOLERANCE, trace_mask
-from ...model import Polygon
+from ...model import MAX_MASK_PIXELS, Polygon
 
 
 def is_rle(seg: object) -> bool:
@@ -101,9 +101,7 @@ def rle_to_mask(seg: dict[str, Any]) -> np.ndarray:
     return np.ascontiguousarray(flat.reshape(w, h).T)
 
 
-#: Masks whose foreground bounding box has more pixels than this are skipped (``mask_too_large``):
-#: tracing costs about 5 bytes and 30 ns per pixel of that box. 2**28 px is a 16384 x 16384 box.
-DEFAULT_MAX_MASK_PIXELS = 1 << 28
+DEFAULT_MAX_MASK_PIXELS = MAX_MASK_PIXELS
 
 
 def rle_foreground_box(h: int, runs: list[int]) -> tuple[int, int, int, int] | None:
