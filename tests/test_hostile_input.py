@@ -180,3 +180,10 @@ def test_a_cvat_mask_with_a_huge_box_is_skipped_not_allocated(tmp_path: Path) ->
     report = Report()
     read_scene([_cvat(tmp_path, mask)], "cvat", report)
     assert [i.code for i in report.issues] == ["mask_too_large"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_a_fifo_among_cvat_files_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    _cvat(tmp_path, "", "a.xml")
+    os.mkfifo(tmp_path / "b.xml")
+    assert _run_isolated(tmp_path, "cvat") == "1 ['not_regular_file']"

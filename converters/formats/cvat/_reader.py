@@ -62,6 +62,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import Report, UsageError
+from ...input_files import is_special_file
 from ...model import Scene
 from ._parse import FileReader
 
@@ -93,7 +94,7 @@ class CvatReader:
         scene = Scene(name="cvat")
         labels: dict[str, None] = {}
         with _collector_paused():
-            for path in _expand(inputs):
+            for path in _expand(inputs, report):
                 reader = FileReader(path, str(path), template, report)
                 scene.sequences.extend(reader.run())
                 if reader.meta is not None:
@@ -131,11 +132,18 @@ def _check_template(template: str) -> str:
     return template
 
 
-def _expand(inputs: list[Path]) -> list[Path]:
+def _expand(inputs: list[Path], report: Report) -> list[Path]:
+    """The XML files to read: named files, and the ``*.xml`` of named folders (a FIFO, socket or
+    device among them is skipped with a ``not_regular_file`` warning)."""
     out: list[Path] = []
     for p in inputs:
         if p.is_dir():
-            found = sorted(p.glob("*.xml"))
+            found = []
+            for q in sorted(p.glob("*.xml")):
+                if is_special_file(q):
+                    report.warn("not_regular_file", "not a regular file (a FIFO, socket or device): skipped", str(q))
+                else:
+                    found.append(q)
             if not found:
                 raise UsageError(f"{p}: folder holds no .xml file")
             out.extend(found)

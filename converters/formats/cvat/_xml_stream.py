@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import IO
 
 from ...errors import InputError
+from ...input_files import open_regular
 from .. import _xml as xmlsafe
 
 CHUNK = 1 << 16
@@ -489,7 +490,7 @@ def tree_batches(path: Path, where: str) -> Batches:
                 yield from _stream_batches(stream, f"{where}!{member}")
         return
     try:
-        stream = path.open("rb")
+        stream = open(open_regular(path, "the CVAT file"), "rb")  # noqa: SIM115 - closed below
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", where) from None
     with stream:
