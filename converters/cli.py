@@ -30,13 +30,6 @@ from .output_paths import check_report, output_error, write_bytes_atomic
 from .pipeline import convert
 from .progress import ProgressBar
 
-CORE_DESTS = {
-    "command", "inputs", "fmt", "out", "emit", "multipart", "label_map", "min_score", "score_attribute",
-    "attribute_map", "label_set", "job_type", "job_per", "frames_per_job", "reference_id", "frame_url",
-    "work_flow_id", "tag", "batch_id", "priority_weight", "video_key", "random_ids", "drop_empty",
-    "report", "strict", "quiet", "debug", "overwrite",
-}
-
 
 class _Parser(argparse.ArgumentParser):
     """argparse that raises UsageError instead of exiting, so main() owns every exit code."""
@@ -159,7 +152,7 @@ def _write_report(path: str, report: Report, error: PrelabelError | None = None)
 
 def _run_convert(ns: argparse.Namespace, stderr: TextIO) -> int:
     options = options_from_args(ns)
-    reader_options = {k: v for k, v in vars(ns).items() if k not in CORE_DESTS}
+    reader_options = get_reader(ns.fmt).options_type.from_args(ns)
     report = Report(strict=options.strict)
     progress = ProgressBar(stderr) if (not ns.quiet and stderr.isatty()) else None
     if ns.report:  # before anything is read: a report that cannot be written must not cost a run

@@ -15,6 +15,7 @@ from typing import Any
 
 from .errors import InputError, Report, SchemaValidationError, UsageError
 from .formats import get_reader
+from .formats._options import ReaderOptions
 from .input_files import is_regular_file, kind_of
 from .jobs import Job, plan_jobs
 from .model import BoxTrack, Scene
@@ -54,7 +55,7 @@ def _input_list(inputs: str | Path | Sequence[str | Path]) -> list[Path]:
 
 def read_scene(
     inputs: str | Path | Sequence[str | Path], fmt: str, report: Report,
-    reader_options: Mapping[str, Any] | None = None, *, compact: bool = False,
+    reader_options: ReaderOptions | Mapping[str, Any] | None = None, *, compact: bool = False,
 ) -> Scene:
     """Read input files with the reader registered as ``fmt``.
 
@@ -73,7 +74,7 @@ def read_scene(
             raise UsageError(f"input {p} is {kind_of(p.stat().st_mode)}, not a file or folder")
     reader = get_reader(fmt)
     with _no_gc():
-        scene = reader.read(paths, dict(reader_options or {}), report)
+        scene = reader.read(paths, reader.options_type.from_mapping(reader_options), report)
         return scene if compact else scene.expand_columns()
 
 
@@ -209,7 +210,7 @@ def convert(
     out: str | Path,
     *,
     options: ConvertOptions | None = None,
-    reader_options: Mapping[str, Any] | None = None,
+    reader_options: ReaderOptions | Mapping[str, Any] | None = None,
     report: Report | None = None,
     progress: Progress | None = None,
     overwrite: bool = False,

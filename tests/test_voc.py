@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from converters import ConvertOptions, iter_payloads
 from converters.errors import InputError, Report, UsageError
 from converters.formats import get_reader
 from converters.formats.voc import READER
@@ -407,20 +408,22 @@ def test_unknown_size_without_objects_is_a_warning(tmp_path: Path) -> None:
 # --- label set -------------------------------------------------------------------------------
 
 
-def test_label_set_skips_unknown_labels(tmp_path: Path) -> None:
+def test_label_set_is_the_select_stages_and_the_reader_keeps_every_label(tmp_path: Path) -> None:
     f = write(tmp_path / "a.xml", xml_doc(obj("car") + obj("tram") + PERSON_WITH_PARTS))
     report = Report()
-    objs = only_frame(read([f], {"label_set": frozenset({"car", "person", "head"})}, report)).objects
-    assert [o.label for o in objs] == ["car", "person", "head"]
-    assert report.skipped == {"unknown_label": 3} and conserved(report)  # tram, dog, hand
+    scene = read([f], {}, report)
+    assert {"car", "tram", "person"} <= {o.label for o in only_frame(scene).objects}
+    assert report.skipped == {}
+    (payload,) = iter_payloads(scene, ConvertOptions(label_set=frozenset({"car", "person", "head"})), report)
+    labels = sorted(t["label"] for t in payload["data"]["maker_response"]["video2d"]["data"]["annotations"])
+    assert labels == ["car", "head", "person"]
+    assert report.skipped == {"unknown_label": 3}  # tram, hand, dog
 
 
-def test_label_set_left_to_select_stage_when_a_label_map_is_given(tmp_path: Path) -> None:
+def test_reader_options_refuse_the_label_set(tmp_path: Path) -> None:
     f = write(tmp_path / "a.xml", xml_doc(obj("car")))
-    report = Report()
-    options = {"label_set": frozenset({"vehicle"}), "label_map": {"car": "vehicle"}}
-    assert [o.label for o in only_frame(read([f], options, report)).objects] == ["car"]
-    assert report.ok
+    with pytest.raises(UsageError, match=r"unknown voc reader option.*'label_set'"):
+        read([f], {"label_set": frozenset({"vehicle"})}, Report())
 
 
 # --- conservation and strict -----------------------------------------------------------------

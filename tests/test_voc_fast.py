@@ -223,7 +223,7 @@ def test_detector_scores_become_the_confidence(tmp_path: Path) -> None:
     assert (o.confidence, o.attributes["difficult"]) == (0.5, "No")
 
 
-def test_zero_based_option_label_set_and_below_one_warning(tmp_path: Path) -> None:
+def test_zero_based_option_and_below_one_warning(tmp_path: Path) -> None:
     doc = COMPACT.replace("<xmin>8</xmin>", "<xmin>0</xmin>")
     f = write(tmp_path / "z.xml", doc)
     one_based = fast_only(f)
@@ -233,8 +233,6 @@ def test_zero_based_option_label_set_and_below_one_warning(tmp_path: Path) -> No
     zero_based = fast_only(f, {"voc_zero_based": True})
     assert zero_based == same_both_ways(f, {"voc_zero_based": True})
     assert list(zero_based[1].objects())[1].geometry == Box(0.0, 12.0, 352.0, 498.0)  # 0-based: as written
-    labelled = {"label_set": ["dog", "person"]}
-    assert fast_only(f, labelled) == same_both_ways(f, labelled)
 
 
 # --- everything else goes to the full parse, with the same result ----------------------------
@@ -321,7 +319,7 @@ NOT_PLAIN = {
 def test_other_documents_read_the_same_both_ways(tmp_path: Path, name: str) -> None:
     f = write(tmp_path / "Annotations" / "a.xml", NOT_PLAIN[name])
     same_both_ways(f)
-    same_both_ways(f, {"label_set": ["dog", "person", "chair"]})
+    same_both_ways(f)
 
 
 @pytest.mark.parametrize(
@@ -438,7 +436,7 @@ def generated_documents(draw: st.DrawFn) -> str:
 @given(doc=generated_documents(), zero_based=st.booleans())
 def test_generated_documents_read_the_same_both_ways(tmp_path: Path, doc: str, zero_based: bool) -> None:
     f = write(tmp_path / "Annotations" / "g.xml", doc)
-    same_both_ways(f, {"voc_zero_based": zero_based, "label_set": ["dog", "cat"]})
+    same_both_ways(f, {"voc_zero_based": zero_based})
 
 
 # --- files are read ahead in batches ---------------------------------------------------------

@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from converters import ConvertOptions, iter_payloads
 from converters.errors import Report
 from converters.formats.voc import READER
 from converters.formats.voc._masks import VOC_CLASSES, voc_colormap
@@ -150,7 +151,8 @@ def test_extra_instance_without_class_mask_is_skipped(tmp_path: Path) -> None:
 
 def test_extra_instance_outside_label_set(tmp_path: Path) -> None:
     report = Report()
-    read(make_root(tmp_path), report, {"label_set": {"cat", "dog"}})
+    scene = read(make_root(tmp_path), report)
+    list(iter_payloads(scene, ConvertOptions(label_set=frozenset({"cat", "dog"})), report))
     assert report.skipped == {"unknown_label": 1}
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from converters import ConvertOptions, iter_payloads
 from converters.errors import InputError, Report, UsageError
 from converters.formats.voc import READER
 from converters.formats.voc._results import result_label
@@ -155,8 +156,10 @@ def test_label_set_skips_every_line_of_an_unknown_class(tmp_path: Path) -> None:
     root = voc_root(tmp_path)
     res = write(tmp_path / "comp4_det_test_tram.txt", "2009_000026 0.9 1 1 10 10\n2009_000027 0.9 1 1 5 5\n")
     report = Report()
-    scene = read([res], {"images": [str(root)], "label_set": {"car"}}, report)
-    assert scene.sequences == [] and report.skipped == {"unknown_label": 2}
+    scene = read([res], {"images": [str(root)]}, report)
+    assert report.skipped == {}
+    list(iter_payloads(scene, ConvertOptions(label_set=frozenset({"car"})), report))
+    assert report.skipped == {"unknown_label": 2}
     assert [i.location for i in report.issues] == [f"{res}:1", f"{res}:2"]
 
 

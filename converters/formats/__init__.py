@@ -4,8 +4,10 @@ A reader module exposes a module-level ``READER`` object satisfying :class:`Read
 
 - ``name``: the ``--from`` value; ``summary``: one line; ``variants``: what it accepts.
 - ``add_arguments(group)``: adds the reader's own CLI flags (argparse dests become option keys).
-- ``read(inputs, options, report) -> Scene``: reads the files. ``options`` maps option names
-  (argparse dests, e.g. ``"images"``, ``"yolo_task"``) to values; a missing key means the default.
+- ``options_type``: the reader's frozen options dataclass (:class:`._options.ReaderOptions`).
+- ``read(inputs, options, report) -> Scene``: reads the files. ``options`` is an ``options_type``
+  or a mapping of its field names (a missing key means the default; an unknown one is a
+  ``UsageError``).
   Structural problems raise :class:`~converters.errors.InputError` with a location; record-level
   problems go to ``report.skip``; every record bumps ``report.records_read`` and every object built
   bumps ``report.objects_read``.
@@ -15,12 +17,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 from ..errors import Report, UnknownFormatError
 from ..model import Scene
+from ._options import ReaderOptions
 
 
 class Reader(Protocol):
@@ -28,9 +30,12 @@ class Reader(Protocol):
     summary: str
     variants: tuple[str, ...]
 
+    @property
+    def options_type(self) -> type[ReaderOptions]: ...
+
     def add_arguments(self, group: argparse._ArgumentGroup) -> None: ...
 
-    def read(self, inputs: list[Path], options: Mapping[str, Any], report: Report) -> Scene: ...
+    def read(self, inputs: list[Path], options: Any, report: Report) -> Scene: ...
 
 
 #: ``--from`` name -> module that defines ``READER``. Order is the order ``prelabel formats`` prints.

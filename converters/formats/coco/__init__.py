@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ._reader import READER, CocoReader, sequence_name
+from ._reader import READER, CocoOptions, CocoReader, sequence_name
 
-__all__ = ["READER", "CocoReader", "sequence_name"]
+__all__ = ["READER", "CocoOptions", "CocoReader", "sequence_name"]

@@ -36,11 +36,13 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from ...errors import InputError, RecordSkip, Report, UsageError
 from ...model import Box, Frame, Scene, SceneObject, Sequence, still_sequence_name
+from .._options import ReaderOptions, path_tuple
 from ._load import (
     Categories,
     NoObjects,
@@ -273,6 +275,21 @@ class _SceneBuilder:
         return Scene(self.sequences, self.labels)
 
 
+@dataclass(frozen=True)
+class CocoOptions(ReaderOptions):
+    """Options of the COCO reader (CLI flags of the same names with dashes)."""
+
+    reader: ClassVar[str] = "coco"
+    #: ground-truth dataset JSON(s) giving a results list its image sizes, file names and categories
+    images: tuple[str, ...] = ()
+    #: drop iscrowd=1 regions (counted as crowd_skipped) instead of converting them
+    skip_crowd: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "images", path_tuple(self.images, "images"))
+        object.__setattr__(self, "skip_crowd", bool(self.skip_crowd))
+
+
 class CocoReader:
     name = "coco"
     summary = "COCO JSON: datasets, results lists (+ --images GT.json), polygons, RLE, keypoints, video"
@@ -294,10 +311,13 @@ class CocoReader:
             help="COCO: drop iscrowd=1 regions (counted as crowd_skipped) instead of converting them",
         )
 
-    def read(self, inputs: list[Path], options: Mapping[str, Any], report: Report) -> Scene:
+    options_type = CocoOptions
+
+    def read(self, inputs: list[Path], options: CocoOptions | Mapping[str, Any] | None, report: Report) -> Scene:
+        opts = CocoOptions.from_mapping(options)
         files = _discover([Path(p) for p in inputs])
-        skip_crowd = bool(options.get("skip_crowd", False))
-        gt_paths = [Path(p) for p in options.get("images") or []]
+        skip_crowd = opts.skip_crowd
+        gt_paths = [Path(p) for p in opts.images]
         builder = _SceneBuilder()
         # The ground truth is read before any input so that its parsed annotations (unused) are
         # freed before a results list is parsed: peak memory is the larger of the two, not the sum.

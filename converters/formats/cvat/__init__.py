@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ._reader import READER, CvatReader
+from ._reader import READER, CvatOptions, CvatReader
 
-__all__ = ["READER", "CvatReader"]
+__all__ = ["READER", "CvatOptions", "CvatReader"]

@@ -58,15 +58,29 @@ import argparse
 import gc
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from ...errors import Report, UsageError
 from ...input_files import is_special_file
 from ...model import Scene
+from .._options import ReaderOptions
 from ._parse import FileReader
 
 DEFAULT_FRAME_NAME = "frame_{frame:06d}"
+
+
+@dataclass(frozen=True)
+class CvatOptions(ReaderOptions):
+    """Options of the CVAT reader (CLI flags of the same names with dashes)."""
+
+    reader: ClassVar[str] = "cvat"
+    #: file name of video frames from the absolute frame number ({frame}, format specs allowed)
+    frame_name: str = DEFAULT_FRAME_NAME
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "frame_name", _check_template(str(self.frame_name)))
 
 
 class CvatReader:
@@ -89,8 +103,10 @@ class CvatReader:
             "and format specs such as {frame:06d} (default: %(default)s, CVAT's own naming)",
         )
 
-    def read(self, inputs: list[Path], options: Mapping[str, Any], report: Report) -> Scene:
-        template = _check_template(options.get("frame_name") or DEFAULT_FRAME_NAME)
+    options_type = CvatOptions
+
+    def read(self, inputs: list[Path], options: CvatOptions | Mapping[str, Any] | None, report: Report) -> Scene:
+        template = CvatOptions.from_mapping(options).frame_name
         scene = Scene(name="cvat")
         labels: dict[str, None] = {}
         with _collector_paused():

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ._reader import READER, VocReader
+from ._reader import READER, VocOptions, VocReader
 
-__all__ = ["READER", "VocReader"]
+__all__ = ["READER", "VocOptions", "VocReader"]

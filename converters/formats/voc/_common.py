@@ -28,7 +28,7 @@ import pyexpat
 import re
 import warnings
 import xml.etree.ElementTree as ET
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -439,29 +439,6 @@ def edge_box(
             f"{width:g}x{height:g} image",
         )
     return Box(x1, y1, xmax, ymax)
-
-
-def label_check(options: Mapping[str, Any]) -> Collection[str] | None:
-    """The label set to check labels against in the reader, or None (no check).
-
-    When the caller also passes ``label_map`` the check is left to the select stage, which applies
-    the label map first (a renamed label is checked under its new name there).
-    """
-    label_set = options.get("label_set")
-    if not label_set or options.get("label_map"):
-        return None
-    return frozenset(label_set)
-
-
-def unknown_label(label: str) -> Skip:
-    return Skip(
-        "unknown_label", f"label {label!r} is not in the project's label set (map it with --label-map)"
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Layout and image sizes
-# ---------------------------------------------------------------------------------------------
 
 
 def voc_root_of(xml_path: Path) -> Path | None:

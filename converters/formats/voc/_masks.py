@@ -24,7 +24,6 @@ How masks relate to the XML objects:
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from functools import lru_cache
 from pathlib import Path
 
@@ -115,10 +114,9 @@ def read_index_png(path: Path, colors: dict[int, int] | None = None) -> np.ndarr
 class MaskReader:
     """Attaches the masks of one VOC root to the objects of its frames."""
 
-    def __init__(self, root: Path, report: Report, labels_ok: Collection[str] | None) -> None:
+    def __init__(self, root: Path, report: Report) -> None:
         self.root = root
         self.report = report
-        self.labels_ok = labels_ok
         self.objects = _stems(root / "SegmentationObject")
         self.classes = _stems(root / "SegmentationClass")
         lm = read_labelmap(root)
@@ -180,13 +178,6 @@ class MaskReader:
                     "mask_instance_unlabelled",
                     f"mask instance {k} has no <object> in the annotation (it has {len(by_index)}) and "
                     "its class cannot be read from SegmentationClass",
-                    where,
-                )
-                continue
-            if self.labels_ok is not None and label not in self.labels_ok:
-                report.skip(
-                    "unknown_label",
-                    f"label {label!r} is not in the project's label set (map it with --label-map)",
                     where,
                 )
                 continue

@@ -30,8 +30,8 @@ and a file without objects is left out with an ``image_size_unknown`` warning (a
 
 Records: every ``<object>`` and every ``<part>`` is one record.
 
-- label ``<name>`` (stripped); none -> ``missing_label``. With a label set (and no label map, which
-  the select stage applies first) a label outside it -> ``unknown_label``.
+- label ``<name>`` (stripped); none -> ``missing_label``. A label outside ``--label-set`` is the
+  select stage's ``unknown_label``, as for every reader.
 - ``truncated``, ``occluded``, ``difficult``: present -> "Yes" (``1``, also ``true``/``yes``) or "No"
   (anything else, as the devkit reads them); absent -> not emitted (the file says nothing, and an
   invented "No" would pre-fill the annotator's answer).
@@ -70,13 +70,15 @@ from __future__ import annotations
 import argparse
 import os
 import xml.etree.ElementTree as ET
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from ...errors import InputError, Report, UsageError
 from ...input_files import is_special_file
 from ...model import Box, Frame, FrameBoxes, Scene, SceneObject, Sequence
+from .._options import ReaderOptions, path_tuple
 from ._common import (
     ImageIndex,
     PlainFile,
@@ -87,14 +89,12 @@ from ._common import (
     flag,
     image_header_size,
     is_voc_root,
-    label_check,
     parse_size,
     parse_xml,
     plain_flag_texts,
     plain_split,
     read_ahead,
     read_bytes,
-    unknown_label,
     voc_root_of,
 )
 from ._masks import MaskReader
@@ -226,15 +226,14 @@ def discover(inputs: list[Path], image_set: str | None, report: Report) -> tuple
 
 
 class _AnnotationReader:
-    def __init__(self, options: Mapping[str, Any], report: Report, labels: dict[str, None]) -> None:
-        self.offset = 0.0 if options.get("voc_zero_based") else 1.0
-        self.labels_ok: Collection[str] | None = label_check(options)
+    def __init__(self, options: VocOptions, report: Report, labels: dict[str, None]) -> None:
+        self.offset = 0.0 if options.voc_zero_based else 1.0
         self.report = report
         self.labels = labels
         self.image_index = ImageIndex()
         self.image_dirs = [
             Path(p) / "JPEGImages" if is_voc_root(Path(p)) else Path(p)
-            for p in options.get("images") or ()
+            for p in options.images
             if Path(p).is_dir()
         ]
         self.masks: dict[Path, MaskReader | None] = {}
@@ -368,7 +367,6 @@ class _AnnotationReader:
         confidences (None when no box has one); None, with nothing reported, when any record would
         be skipped (the full parse then reports it)."""
         offset = self.offset
-        labels_ok = self.labels_ok
         flags = self._plain_flags
         boxes = FrameBoxes(f"{path} <object ", ">")
         labels: list[str] = boxes.labels
@@ -383,7 +381,7 @@ class _AnnotationReader:
         rows = zip(it, it, it, it, it, it, it, it, it, it)
         for k, (name, before, sx1, sy1, sx2, sy2, score, conf, after, _) in enumerate(rows):
             label = name.strip()
-            if not label or (labels_ok is not None and label not in labels_ok):
+            if not label:
                 return None
             try:
                 xmin, ymin, xmax, ymax = float(sx1), float(sy1), float(sx2), float(sy2)
@@ -453,8 +451,6 @@ class _AnnotationReader:
         label = label.strip() if label else None
         if not label:
             raise Skip("missing_label", f"object {k} has no <name>")
-        if self.labels_ok is not None and label not in self.labels_ok:
-            raise unknown_label(label)
         if bndbox is None:
             raise Skip("bbox_missing", f"object {k} has no <bndbox>")
         f = bndbox.findtext
@@ -487,8 +483,6 @@ class _AnnotationReader:
         what = f"part {j} of object {k}"
         if not label:
             raise Skip("missing_label", f"{what} has no <name>")
-        if self.labels_ok is not None and label not in self.labels_ok:
-            raise unknown_label(label)
         xmin, ymin, xmax, ymax = box_values(part.find("bndbox"), what)
         box = edge_box(xmin, ymin, xmax, ymax, self.offset, width, height)
         if (xmin < 1 or ymin < 1) and self.offset:
@@ -552,7 +546,7 @@ class _AnnotationReader:
 
     def _masks(self, root: Path) -> MaskReader | None:
         if root not in self.masks:
-            reader = MaskReader(root, self.report, self.labels_ok)
+            reader = MaskReader(root, self.report)
             self.masks[root] = reader if (reader.objects or reader.classes) else None
         return self.masks[root]
 
@@ -616,6 +610,25 @@ def _where(path: str, positions: list[tuple[int, int, list[tuple[int, int]]]], k
 # ---------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class VocOptions(ReaderOptions):
+    """Options of the Pascal VOC reader (CLI flags of the same names with dashes)."""
+
+    reader: ClassVar[str] = "voc"
+    #: VOC root, annotation folder or image folder: image sizes for result files, image headers
+    images: tuple[str, ...] = ()
+    #: boxes written 0-based (edges xmin, ymin, xmax, ymax) instead of the devkit's 1-based rule
+    voc_zero_based: bool = False
+    #: VOC root: only the ids of ImageSets/Main/NAME.txt; result files: the <set> in their names
+    image_set: str | None = None
+    #: result files: the class of files not named <comp>_det_<set>_<class>.txt
+    label: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "images", path_tuple(self.images, "images"))
+        object.__setattr__(self, "voc_zero_based", bool(self.voc_zero_based))
+
+
 class VocReader:
     name = "voc"
     summary = "Pascal VOC: annotation XML (devkit 1-based boxes), detection result files, segmentation PNGs"
@@ -646,8 +659,11 @@ class VocReader:
             help="VOC result files: the class, for files not named <comp>_det_<set>_<class>.txt",
         )
 
-    def read(self, inputs: list[Path], options: Mapping[str, Any], report: Report) -> Scene:
-        image_set = options.get("image_set")
+    options_type = VocOptions
+
+    def read(self, inputs: list[Path], options: VocOptions | Mapping[str, Any] | None, report: Report) -> Scene:
+        options = VocOptions.from_mapping(options)
+        image_set = options.image_set
         xmls, results = discover([Path(p) for p in inputs], image_set, report)
         labels: dict[str, None] = {}
         sequences: list[Sequence] = []
@@ -666,23 +682,23 @@ class VocReader:
     def _results(
         self,
         files: list[Path],
-        options: Mapping[str, Any],
+        options: VocOptions,
         report: Report,
         ann: _AnnotationReader,
         frames: dict[str, Frame],
         sequences: list[Sequence],
         labels: dict[str, None],
     ) -> None:
-        images = options.get("images")
+        images = options.images
         if not images:
             raise UsageError(
                 "VOC detection result files need --images (a VOC root, an annotation folder or an image "
                 "folder) for the image sizes"
             )
         catalog = ImageCatalog(Path(p) for p in images)
-        reader = ResultReader(catalog, ann.offset, ann.labels_ok, report, frames, sequences, labels)
+        reader = ResultReader(catalog, ann.offset, report, frames, sequences, labels)
         for path in files:
-            reader.read(path, result_label(path, options.get("image_set"), options.get("label")))
+            reader.read(path, result_label(path, options.image_set, options.label))
 
 
 READER = VocReader()

@@ -11,7 +11,7 @@ inclusive pixel indices like the annotations (``--voc-zero-based`` for 0-based w
 kept as floats; the confidence goes to ``SceneObject.confidence`` as written (VOC scores need not
 lie in [0, 1]). Blank lines are ignored. Each other line is one record; skipped with a reason code
 at ``file:line``: ``wrong_field_count``, ``bad_number``, ``unknown_image`` (the id is not in
-``--images``), ``image_size_unknown``, the box codes of :func:`voc_common.edge_box`, ``unknown_label``.
+``--images``), ``image_size_unknown``, the box codes of :func:`voc_common.edge_box`.
 
 Image sizes come from ``--images``: a VOC root (``Annotations/*.xml`` ``<size>``, else the
 ``JPEGImages/`` header), a folder of annotation XMLs and/or images, or single files. Detections of
@@ -23,7 +23,7 @@ Sizes are read from the annotation headers only (:func:`voc_common.read_header`)
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 from ...errors import InputError, Report, UsageError
@@ -36,7 +36,6 @@ from ._common import (
     is_voc_root,
     read_bytes,
     read_header,
-    unknown_label,
 )
 
 _INF = float("inf")
@@ -143,7 +142,6 @@ class ResultReader:
         self,
         catalog: ImageCatalog,
         offset: float,
-        labels_ok: Collection[str] | None,
         report: Report,
         frames: dict[str, Frame],
         sequences: list[Sequence],
@@ -151,7 +149,6 @@ class ResultReader:
     ) -> None:
         self.catalog = catalog
         self.offset = offset
-        self.labels_ok = labels_ok
         self.report = report
         self.frames = frames
         self.sequences = sequences
@@ -165,7 +162,6 @@ class ResultReader:
             raise InputError(f"not UTF-8 text (byte {exc.start}): not a VOC result file", str(path)) from None
         report = self.report
         where = str(path)
-        unknown = self.labels_ok is not None and label not in self.labels_ok
         frames = self.frames
         offset = self.offset
         records = objects = 0
@@ -177,8 +173,6 @@ class ResultReader:
             source = f"{where}:{lineno}"
             frame = frames.get(fields[0])
             try:
-                if unknown:
-                    raise unknown_label(label)
                 if frame is None or len(fields) != 6:
                     obj, frame = self._line(fields, label, source)
                 else:  # the common case: a known frame; same checks as _line

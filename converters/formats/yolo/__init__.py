@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ._reader import READER, YoloReader
+from ._reader import READER, YoloOptions, YoloReader
 
-__all__ = ["READER", "YoloReader"]
+__all__ = ["READER", "YoloOptions", "YoloReader"]

@@ -73,12 +73,14 @@ import argparse
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from ...errors import InputError, Report, UsageError
 from ...input_files import open_regular
 from ...model import Frame, Scene
+from .._options import ReaderOptions, choice, path_tuple
 from ._discovery import (
     Dataset,
     Discovery,
@@ -106,27 +108,53 @@ from ._row_layout import (
 from ._rows import LineParser
 
 
+@dataclass(frozen=True)
+class YoloOptions(ReaderOptions):
+    """Options of the YOLO reader (CLI flags of the same names with dashes)."""
+
+    reader: ClassVar[str] = "yolo"
+    #: image folders or files (sizes from their headers)
+    images: tuple[str, ...] = ()
+    #: what the rows hold: detect, segment, pose, obb (None: inferred when only one reading fits)
+    yolo_task: str | None = None
+    #: trailing prediction columns (see ``COLUMNS``; None: none for datasets, inferred for predictions)
+    yolo_columns: str | None = None
+    #: class names file (text, YAML or JSON)
+    names: str | None = None
+    #: regex with (?P<sequence>...) and (?P<frame>...) grouping label files into videos
+    sequence_pattern: str | None = None
+    #: JSON {image path: [width, height]}
+    image_sizes: str | None = None
+    #: oriented boxes as "polygon" (4 corners) or "rectangle" (enclosing box)
+    obb_as: str = "polygon"
+    #: "K,D" keypoints per row and values per keypoint, without a data.yaml
+    kpt_shape: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "images", path_tuple(self.images, "images"))
+        choice(self.yolo_task, (None, *TASKS), "yolo_task")
+        choice(self.yolo_columns, (None, *COLUMNS), "yolo_columns")
+        choice(self.obb_as, ("polygon", "rectangle"), "obb_as")
+        for name in ("names", "image_sizes", "kpt_shape", "sequence_pattern"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, str(value))
+
+
 class _Run:
     """One ``read`` call."""
 
-    def __init__(self, options: Mapping[str, Any], report: Report) -> None:
+    def __init__(self, options: YoloOptions, report: Report) -> None:
         self.report = report
-        self.task: str | None = options.get("yolo_task")
-        if self.task is not None and self.task not in TASKS:
-            raise UsageError(f"--yolo-task must be one of {', '.join(TASKS)}, got {self.task!r}")
-        self.columns: str | None = options.get("yolo_columns")
-        if self.columns is not None and self.columns not in COLUMNS:
-            raise UsageError(f"--yolo-columns must be one of {', '.join(COLUMNS)}, got {self.columns!r}")
-        obb_as = options.get("obb_as") or "polygon"
-        if obb_as not in ("polygon", "rectangle"):
-            raise UsageError(f"--obb-as must be polygon or rectangle, got {obb_as!r}")
-        self.obb_rect = obb_as == "rectangle"
-        self.names_file: str | None = options.get("names")
-        self.kpt_flag = parse_kpt_shape(str(options["kpt_shape"])) if options.get("kpt_shape") else None
-        self.pattern = _pattern(options.get("sequence_pattern"))
-        sizes = options.get("image_sizes")
+        self.task: str | None = options.yolo_task
+        self.columns: str | None = options.yolo_columns
+        self.obb_rect = options.obb_as == "rectangle"
+        self.names_file: str | None = options.names
+        self.kpt_flag = parse_kpt_shape(options.kpt_shape) if options.kpt_shape else None
+        self.pattern = _pattern(options.sequence_pattern)
+        sizes = options.image_sizes
         self.sizes = ImageSizes(Path(sizes)) if sizes else ImageSizes()
-        raw_images = options.get("images")
+        raw_images = options.images
         self.images_given = bool(raw_images)
         self.images, videos = media_index(list(raw_images) if raw_images else None)
         self.cwd = os.getcwd()
@@ -370,10 +398,12 @@ class YoloReader:
         group.add_argument("--kpt-shape", metavar="K,D",
                            help="pose keypoints per row and values per keypoint (2 or 3) without a data.yaml")
 
-    def read(self, inputs: list[Path], options: Mapping[str, Any], report: Report) -> Scene:
-        return _Run(options, report).read([Path(p) for p in inputs])
+    options_type = YoloOptions
+
+    def read(self, inputs: list[Path], options: YoloOptions | Mapping[str, Any] | None, report: Report) -> Scene:
+        return _Run(YoloOptions.from_mapping(options), report).read([Path(p) for p in inputs])
 
 
 READER = YoloReader()
 
-__all__ = ["READER", "YoloReader"]
+__all__ = ["READER", "YoloOptions", "YoloReader"]
