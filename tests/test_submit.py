@@ -25,9 +25,8 @@ import pytest
 from fake_playment import FakePlayment, sample_payload
 
 from converters import AuthError, PayloadsInvalidError, PlaymentClient, submit_payloads
-from converters.cli import main
+from converters.cli import main, submit
 from converters.errors import InputError, PrelabelError, UsageError
-from converters.playment import submit_cli as submit
 from converters.playment.client import RetryPolicy
 
 REPO = Path(__file__).resolve().parents[1]
@@ -73,7 +72,7 @@ def client_for(fake: FakePlayment, sleeps: list[float] | None = None, **kw: Any)
 
 SUBMIT_SCRIPT = """
 import argparse, sys
-from converters.playment import submit_cli as submit
+from converters.cli import submit
 parser = argparse.ArgumentParser(prog="prelabel submit")
 submit.add_arguments(parser)
 sys.exit(submit.run(parser.parse_args(sys.argv[1:])))

@@ -13,7 +13,7 @@ answer was lost (dropped connection, timeout, killed process) is simply sent aga
 counts as "already there". The ledger (:mod:`.ledger`: ``submitted.jsonl`` beside the payloads or
 ``ledger_path``) gets one JSON line per job the server holds, fsynced before the job counts as
 done; a rerun skips the reference_ids it lists for the same project. The ``prelabel submit``
-command is a separate module (``converters/playment/submit_cli.py``).
+command is a separate module (:mod:`converters.cli.submit`).
 """
 
 from __future__ import annotations

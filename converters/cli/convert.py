@@ -1,49 +1,23 @@
-"""``prelabel``: the command-line front end (a thin caller of the library).
-
-Exit codes: 0 written and nothing skipped; 1 data errors (structural or validation error with
-nothing written, or records skipped with the output written); 2 usage errors.
-"""
+"""``prelabel convert``: read predictions, write validated Playment job payloads."""
 
 from __future__ import annotations
 
 import argparse
-import sys
-import traceback
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 import orjson
 
-from . import __version__
-from .cli_guard import fatal_line, process_signals
-from .errors import PrelabelError, Report, SchemaValidationError, Terminated, UsageError, issue_lines
-from .formats import REGISTRY, available, get_reader
-from .options import (
-    EMIT_KINDS,
-    ConvertOptions,
-    load_attribute_map,
-    load_label_map,
-    load_label_set,
-)
-from .output_paths import check_report, output_error, write_bytes_atomic
-from .pipeline import convert
-from .progress import ProgressBar
+from ..errors import PrelabelError, Report, SchemaValidationError, issue_lines
+from ..formats import REGISTRY, available, get_reader
+from ..options import EMIT_KINDS, ConvertOptions, load_attribute_map, load_label_map, load_label_set
+from ..output_paths import check_report, output_error, write_bytes_atomic
+from ..pipeline import convert
+from ..progress import ProgressBar
+from ._common import add_common
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that raises UsageError instead of exiting, so main() owns every exit code."""
-
-    def error(self, message: str) -> Any:
-        raise UsageError(f"{self.prog}: {message}")
-
-
-def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
-    p.add_argument("--debug", action="store_true", help="show tracebacks for errors")
-
-
-def _convert_parser(sub: Any) -> None:
+def add_parser(sub: Any) -> None:
     p = sub.add_parser("convert", help="convert predictions into Playment job payloads",
                        description="Convert INPUT files into validated Playment job payloads.")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files or folders")
@@ -83,34 +57,10 @@ def _convert_parser(sub: Any) -> None:
     r = p.add_argument_group("report")
     r.add_argument("--report", metavar="FILE", help="write counts and every issue as JSON")
     r.add_argument("--strict", action="store_true", help="a record-level problem stops the run")
-    _add_common(p)
+    add_common(p)
     for name in available():
         reader = get_reader(name)
         reader.add_arguments(p.add_argument_group(f"{name} input"))
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="prelabel", description="Turn model predictions into Playment pre-labeled jobs.")
-    parser.add_argument("--version", action="version", version=f"prelabel {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    _convert_parser(sub)
-    v = sub.add_parser("validate", help="validate payload files (.json, .jsonl, directories)")
-    v.add_argument("paths", nargs="+", metavar="PATH")
-    v.add_argument("--label-set", help="the project's labels (text, one per line; or a JSON/YAML list)")
-    v.add_argument("--video-key", default="video2d")
-    _add_common(v)
-    f = sub.add_parser("formats", help="list the readers and the variants each accepts")
-    _add_common(f)
-    try:
-        from .playment import submit_cli as submit
-    except ModuleNotFoundError as exc:  # pragma: no cover - present in every build
-        if exc.name != "converters.playment.submit_cli":
-            raise
-    else:
-        s = sub.add_parser("submit", help="create the jobs on Playment (resumable, exactly once)")
-        submit.add_arguments(s)
-        _add_common(s)
-    return parser
 
 
 def options_from_args(ns: argparse.Namespace) -> ConvertOptions:
@@ -150,7 +100,7 @@ def _write_report(path: str, report: Report, error: PrelabelError | None = None)
         raise output_error(exc, "cannot write the report", Path(path)) from exc
 
 
-def _run_convert(ns: argparse.Namespace, stderr: TextIO) -> int:
+def run(ns: argparse.Namespace, stderr: TextIO) -> int:
     options = options_from_args(ns)
     reader_options = get_reader(ns.fmt).options_type.from_args(ns)
     report = Report(strict=options.strict)
@@ -174,89 +124,3 @@ def _run_convert(ns: argparse.Namespace, stderr: TextIO) -> int:
     return 0 if report.ok else 1
 
 
-def _run_validate(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from .playment.validate import validate_paths
-
-    label_set = load_label_set(ns.label_set) if ns.label_set else None
-    for p in ns.paths:
-        if not Path(p).exists():
-            raise UsageError(f"{p} does not exist")
-    checked, issues = validate_paths(ns.paths, label_set=label_set, video_key=ns.video_key)
-    for issue in issues:
-        stdout.write(f"{issue}\n")
-    if not ns.quiet:
-        stderr.write(f"{checked} payload(s) checked, {len(issues)} problem(s)\n")
-    return 1 if issues else 0
-
-
-def _run_formats(stdout: TextIO) -> int:
-    for name in available():
-        reader = get_reader(name)
-        stdout.write(f"{name}: {reader.summary}\n")
-        for variant in reader.variants:
-            stdout.write(f"  - {variant}\n")
-    return 0
-
-
-def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    """Run the CLI; returns the exit code (never raises for user errors)."""
-    out = stdout or sys.stdout
-    err = stderr or sys.stderr
-    args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args
-    try:
-        with process_signals():
-            return _dispatch(args, out, err)
-    except PrelabelError as exc:
-        if debug:
-            traceback.print_exc(file=err)
-        err.write(f"prelabel: error: {_printable(_as_flags(str(exc)))}\n")
-        if isinstance(exc, SchemaValidationError):
-            for issue in exc.issues[:20]:
-                err.write(f"  {issue}\n")
-        return exc.exit_code
-    except Terminated as exc:
-        err.write(f"prelabel: stopped by signal {exc.signum}\n")
-        return 128 + exc.signum
-    except KeyboardInterrupt:
-        err.write("prelabel: interrupted\n")
-        return 130
-    except (OSError, MemoryError, RecursionError) as exc:
-        if debug:
-            traceback.print_exc(file=err)
-        err.write(f"prelabel: error: {_printable(fatal_line(exc))}\n")
-        return 1
-
-
-#: Library wording -> the CLI flag that does the same, for messages the library writes.
-_FLAG_WORDS = (("set overwrite", "pass --overwrite"), ("allow_insecure_http", "--allow-insecure-http"),
-               ("(max_mask_pixels)", "(--max-mask-pixels)"))
-
-
-def _as_flags(text: str) -> str:
-    for library, flag in _FLAG_WORDS:
-        text = text.replace(library, flag)
-    return text
-
-
-def _printable(text: str) -> str:
-    """Text for the terminal: control characters (escape codes from file names or servers) escaped."""
-    return "".join(c if c.isprintable() or c in " \n" else c.encode("unicode_escape").decode("ascii") for c in text)
-
-
-def _dispatch(args: list[str], out: TextIO, err: TextIO) -> int:
-    ns = build_parser().parse_args(args)
-    if ns.command == "convert":
-        return _run_convert(ns, err)
-    if ns.command == "validate":
-        return _run_validate(ns, out, err)
-    if ns.command == "formats":
-        return _run_formats(out)
-    from .playment import submit_cli as submit
-
-    code: int = submit.run(ns, stderr=err)
-    return code
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

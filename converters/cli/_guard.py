@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from .errors import Terminated
-from .output_paths import describe_os_error
+from ..errors import Terminated
+from ..output_paths import describe_os_error
 
 _HANDLED = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 

@@ -1,8 +1,5 @@
-"""``prelabel submit``: the command's flags, the API key, and the printed summary.
-
-A thin caller of :func:`converters.playment.submit.submit_payloads`. This module becomes
-``converters/cli/submit.py`` when the CLI turns into a package (its imports already work there).
-"""
+"""``prelabel submit``: create the job payloads on Playment, resumable and exactly once (see
+:mod:`converters.playment.submit`); the API key comes from ``$PLAYMENT_API_KEY`` or ``--api-key-file``."""
 
 from __future__ import annotations
 
@@ -11,18 +8,25 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..errors import PayloadsInvalidError, UsageError, issue_lines
 from ..playment.client import DEFAULT_BASE_URL, PlaymentClient, RetryPolicy
 from ..playment.payload_files import DEFAULT_LEDGER_NAME
 from ..playment.submit import submit_payloads
 from ..progress import ProgressBar
+from ._common import add_common
 
 __all__ = ["API_KEY_ENV", "add_arguments", "default_ledger", "read_api_key", "run"]
 
 #: The environment variable that holds the Playment API key.
 API_KEY_ENV = "PLAYMENT_API_KEY"
+
+
+def add_parser(sub: Any) -> None:
+    s = sub.add_parser("submit", help="create the jobs on Playment (resumable, exactly once)")
+    add_arguments(s)
+    add_common(s)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
