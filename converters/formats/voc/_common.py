@@ -26,20 +26,17 @@ import contextlib
 import os
 import pyexpat
 import re
-import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from PIL import Image, UnidentifiedImageError
-
 from ...errors import InputError, RecordSkip
 from ...input_files import open_regular
 from ...model import MAX_IMAGE_SIDE, Box
 from .. import _xml as xmlsafe
+from .._images import IMG_EXTS, ext_of, read_image_size
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".JPG", ".JPEG", ".PNG")
 _SAFE_ENCODINGS = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"})
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _FLAG_TRUE = frozenset({"1", "true", "yes"})
@@ -452,15 +449,12 @@ def is_voc_root(path: Path) -> bool:
 
 
 def image_header_size(path: Path) -> tuple[int, int] | None:
-    """(width, height) from an image header (Pillow opens lazily: nothing is decoded)."""
+    """(width, height) from an image header (:func:`converters.formats._images.read_image_size`,
+    EXIF rotation applied); None when it cannot be read."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                w, h = im.size
-    except (OSError, UnidentifiedImageError, Image.DecompressionBombError, ValueError):
+        return read_image_size(path)
+    except InputError:
         return None
-    return (w, h) if w > 0 and h > 0 else None
 
 
 class ImageIndex:
@@ -475,7 +469,7 @@ class ImageIndex:
             found = {}
             if folder.is_dir():
                 for p in sorted(folder.iterdir()):
-                    if p.suffix in IMAGE_EXTENSIONS or p.suffix.lower() in IMAGE_EXTENSIONS:
+                    if ext_of(p.name) in IMG_EXTS:
                         found.setdefault(p.stem, p)
                         found.setdefault(p.name, p)
             self._folders[folder] = found

@@ -28,8 +28,8 @@ from pathlib import Path
 
 from ...errors import InputError, Report, UsageError
 from ...model import Box, Frame, SceneObject, Sequence
+from .._images import IMG_EXTS
 from ._common import (
-    IMAGE_EXTENSIONS,
     Skip,
     edge_box,
     image_header_size,
@@ -103,7 +103,7 @@ class ImageCatalog:
             return
         if ext.lower() == "xml":
             self.xmls.setdefault(stem, path)
-        elif "." + ext in IMAGE_EXTENSIONS or "." + ext.lower() in IMAGE_EXTENSIONS:
+        elif ext.lower() in IMG_EXTS:
             self.images.setdefault(stem, path)
 
     def __contains__(self, image_id: str) -> bool:
