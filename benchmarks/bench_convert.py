@@ -33,7 +33,7 @@ if args["mode"] == "convert":
     t = time.perf_counter()
     c = time.process_time()
     report = convert(args["inputs"], args["fmt"], args["out"], options=ConvertOptions(),
-                     reader_options=args["reader_options"])
+                     reader_options=args["reader_options"], overwrite=True)  # the earlier repeat's output
     secs = time.perf_counter() - t
     extra = {"objects": report.objects_emitted, "jobs": report.jobs, "skipped": report.records_skipped,
              "cpu": time.process_time() - c}

@@ -22,15 +22,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import InputError, UsageError
-from .model import Frame, Scene
+from .model import BoxTrack, Frame, Scene
 from .options import ConvertOptions
 
 
 @dataclass(slots=True)
 class Job:
+    """One Playment job: its reference id, frames and their URLs. ``box_tracks`` holds the
+    column-stored box tracks of a job that is a whole sequence (``Sequence.box_tracks``, whose boxes
+    are in none of ``frames``' object lists); None when every object is in its frame."""
+
     reference_id: str
     frames: list[Frame]
     srcs: list[str]
+    box_tracks: list[BoxTrack] | None = None
 
 
 def _fill(template: str, values: dict[str, Any], what: str) -> str:
@@ -50,27 +55,37 @@ def _frame_values(frame: Frame, sequence: str) -> dict[str, Any]:
             "frame_index": frame.index, "frame_id": frame.id}
 
 
-def _groups(scene: Scene, options: ConvertOptions) -> Iterator[tuple[str, list[Frame], int, str]]:
-    """(sequence name, frames, chunk number, default template) per job, in scene order."""
+_Group = tuple[str, list[Frame], int, str, "list[BoxTrack] | None"]
+
+
+def _groups(scene: Scene, options: ConvertOptions) -> Iterator[_Group]:
+    """(sequence name, frames, chunk number, default template, box tracks) per job, in scene order.
+    Column-stored box tracks stay with a job that is their whole sequence; a sequence cut into
+    several jobs has them moved into its frames first."""
     n = options.frames_per_job
+    whole = n is None and options.job_per == "sequence" and options.job_type == "video"
+    if not whole:
+        for seq in scene.sequences:
+            if seq.box_tracks:
+                seq.expand_tracks()
     if n is not None:
         stills: list[Frame] = []
         for seq in scene.sequences:
             if seq.is_video:
                 for c in range(0, len(seq.frames), n):
-                    yield seq.name, seq.frames[c:c + n], c // n, "{sequence}_{chunk:04d}"
+                    yield seq.name, seq.frames[c:c + n], c // n, "{sequence}_{chunk:04d}", None
             else:
                 stills.extend(seq.frames)
         for c in range(0, len(stills), n):
-            yield scene.name, stills[c:c + n], c // n, "{sequence}_{chunk:04d}"
+            yield scene.name, stills[c:c + n], c // n, "{sequence}_{chunk:04d}", None
         return
     for seq in scene.sequences:
         if options.job_per == "image" or options.job_type == "image":
             template = "{sequence}_{frame_id}" if seq.is_video else "{sequence}"
             for i, frame in enumerate(seq.frames):
-                yield seq.name, [frame], i, template
+                yield seq.name, [frame], i, template, None
         elif seq.frames:
-            yield seq.name, seq.frames, 0, "{sequence}"
+            yield seq.name, seq.frames, 0, "{sequence}", seq.box_tracks or None
 
 
 def _check_utf8(reference_id: str, frames: list[Frame], srcs: list[str]) -> None:
@@ -96,7 +111,7 @@ def plan_jobs(scene: Scene, options: ConvertOptions) -> list[Job]:
     """All jobs of the scene, named; duplicate reference ids are a usage error before any output."""
     jobs: list[Job] = []
     frame_template = options.frame_url
-    for number, (sequence, frames, chunk, default) in enumerate(_groups(scene, options)):
+    for number, (sequence, frames, chunk, default, box_tracks) in enumerate(_groups(scene, options)):
         template = options.reference_id or default
         if template == "{sequence}":  # the defaults need no formatting
             ref = sequence
@@ -111,7 +126,7 @@ def plan_jobs(scene: Scene, options: ConvertOptions) -> list[Job]:
         else:
             srcs = [_fill(frame_template, _frame_values(f, sequence), "--frame-url") for f in frames]
         _check_utf8(ref, frames, srcs)
-        jobs.append(Job(ref, frames, srcs))
+        jobs.append(Job(ref, frames, srcs, box_tracks))
     counts = Counter(j.reference_id for j in jobs)
     dupes = [r for r, c in counts.items() if c > 1]
     if dupes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,10 @@ from .formats import get_reader
 from .formats._options import ReaderOptions
 from .input_files import is_regular_file, kind_of
 from .jobs import Job, plan_jobs
-from .model import BoxTrack, Scene
+from .model import Scene
 from .options import ConvertOptions
 from .output_paths import check_output
-from .playment.builder import PayloadBuilder
+from .playment.builder import PayloadBuilder, Plan
 from .playment.validate import PayloadValidator, VideoStreamCheck
 from .playment.video_stream import StreamCheckFailed, video_pieces
 from .select import Selector
@@ -85,56 +86,52 @@ def _checked(validator: PayloadValidator, payload: dict[str, Any], job: Job) -> 
     return payload
 
 
-def _payloads(
-    scene: Scene, jobs: list[Job], options: ConvertOptions, report: Report, progress: Progress | None
-) -> Iterator[dict[str, Any]]:
-    """Validated payload dicts, one job at a time, each built anew (the caller may keep or change them)."""
-    selector = Selector(options, report)
-    builder = PayloadBuilder(options, report)
-    validator = PayloadValidator(label_set=options.label_set, video_key=options.video_key)
-    total = len(jobs)
-    for n, job in enumerate(jobs, 1):
-        if options.job_type == "image":
-            payload = builder.image_job(job.reference_id, job.frames[0], job.srcs[0], selector.items)
-        else:
-            payload = builder.video_job(job.reference_id, job.frames, job.srcs, selector.items)
-        yield _checked(validator, payload, job)
-        report.frames += len(job.frames)
-        report.jobs += 1
-        if progress is not None:
-            progress(n, total)
-
-
-def _column_sequences(scene: Scene, options: ConvertOptions) -> dict[int, list[BoxTrack]]:
-    """Prepare column-stored boxes for the builder. A frame's boxes (``Frame.boxes``) stay when
-    video jobs are built with nothing to select; box tracks (``Sequence.box_tracks``) stay when, on
-    top of that, their whole sequence is one job, their track ids are distinct and its frames hold
-    no other object. Everything else is expanded into objects. Returns the box tracks kept, by
-    ``id`` of their sequence's frame list (a whole-sequence job carries that very list)."""
+def _prepare_columns(scene: Scene, options: ConvertOptions) -> None:
+    """Keep column-stored boxes where the builder reads them as they are, expand the rest into
+    objects. A frame's boxes (``Frame.boxes``) stay when video jobs are built with nothing to
+    select; box tracks (``Sequence.box_tracks``) stay when, on top of that, their track ids are
+    distinct and their frames hold no other object (:func:`plan_jobs` then gives them to their
+    sequence's job when that job is the whole sequence, and expands them otherwise)."""
     as_is = Selector(options, Report()).plain and options.job_type == "video"
-    whole = as_is and options.job_per == "sequence" and options.frames_per_job is None
-    found: dict[int, list[BoxTrack]] = {}
     for seq in scene.sequences:
         if not as_is:
             for frame in seq.frames:
                 frame.expand_boxes()
         tracks = seq.box_tracks
-        if not tracks:
-            continue
-        if whole and len({t.track_id for t in tracks}) == len(tracks) and not any(f.objects for f in seq.frames):
-            found[id(seq.frames)] = tracks
-        else:
+        if tracks and not (as_is and len({t.track_id for t in tracks}) == len(tracks)
+                           and not any(f.objects for f in seq.frames)):
             seq.expand_tracks()
-    return found
 
 
-def _write_jobs(
-    jobs: list[Job], options: ConvertOptions, report: Report, progress: Progress | None, writer: OutputWriter,
-    columns: dict[int, list[BoxTrack]],
-) -> None:
-    """Build, validate and write each job. Payloads here are only serialized, so objects with the
-    same attribute dict share one output dict, and a video job of at least :data:`STREAM_OBJECTS`
-    objects is written piece by piece (``video_stream``) instead of as one dict tree."""
+@dataclass(slots=True)
+class StreamedVideo:
+    """A video job of at least :data:`STREAM_OBJECTS` objects, planned and not yet built: the
+    writer takes it piece by piece (``video_stream``) instead of as one dict tree."""
+
+    job: Job
+    plans: list[Plan]
+    builder: PayloadBuilder
+    validator: PayloadValidator
+
+    def write_to(self, writer: OutputWriter) -> None:
+        job, builder, validator = self.job, self.builder, self.validator
+        try:
+            pieces = video_pieces(builder, VideoStreamCheck(validator), job.reference_id, job.frames, job.srcs,
+                                  self.plans)
+            writer.write_pieces(job.reference_id, pieces)
+        except StreamCheckFailed:  # build it whole: the full check says what and where
+            writer.write(_checked(validator, builder.video_payload(job.reference_id, job.frames, job.srcs,
+                                                                   self.plans), job))
+
+
+def _built_jobs(
+    jobs: list[Job], options: ConvertOptions, report: Report, progress: Progress | None, *, for_writer: bool,
+) -> Iterator[dict[str, Any] | StreamedVideo]:
+    """The one job loop: select, build and validate each job in turn, counting it in the report.
+
+    ``for_writer``: the payloads are only serialized, so objects with the same attribute dict share
+    one output dict and a large video job comes as a :class:`StreamedVideo`; otherwise each payload
+    is a dict built anew that the caller may keep or change."""
     selector = Selector(options, report)
     builder = PayloadBuilder(options, report)
     validator = PayloadValidator(label_set=options.label_set, video_key=options.video_key)
@@ -142,21 +139,17 @@ def _write_jobs(
     for n, job in enumerate(jobs, 1):
         ref, frames, srcs = job.reference_id, job.frames, job.srcs
         if options.job_type == "image":
-            writer.write(_checked(validator, builder.image_job(ref, frames[0], srcs[0], selector.items), job))
+            yield _checked(validator, builder.image_job(ref, frames[0], srcs[0], selector.items), job)
         else:
-            tracks = columns.get(id(frames))
-            if tracks is not None:
-                plans, size = builder.plan_box_tracks(frames, tracks)
+            if job.box_tracks is not None:
+                plans, size = builder.plan_box_tracks(frames, job.box_tracks)
             else:
                 plans, size = builder.plan_video(frames, selector.items)
-            if size < STREAM_OBJECTS:
-                writer.write(_checked(validator, builder.video_payload(ref, frames, srcs, plans, {}), job))
+            if for_writer and size >= STREAM_OBJECTS:
+                yield StreamedVideo(job, plans, builder, validator)
             else:
-                try:
-                    pieces = video_pieces(builder, VideoStreamCheck(validator), ref, frames, srcs, plans)
-                    writer.write_pieces(ref, pieces)
-                except StreamCheckFailed:  # build it whole: the full check says what and where
-                    writer.write(_checked(validator, builder.video_payload(ref, frames, srcs, plans), job))
+                yield _checked(validator, builder.video_payload(ref, frames, srcs, plans, {} if for_writer else None),
+                               job)
         report.frames += len(frames)
         report.jobs += 1
         if progress is not None:
@@ -169,12 +162,15 @@ def iter_payloads(
     report: Report | None = None,
     progress: Progress | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Validated payload dicts for ``scene``, one job at a time (nothing written). Column-stored
-    boxes are made objects first (``Scene.expand_columns``)."""
+    """Validated payload dicts for ``scene``, one job at a time as they are asked for (nothing
+    written); each is built anew, so the caller may keep or change it."""
     options = options or ConvertOptions()
     report = report if report is not None else Report(strict=options.strict)
-    jobs = plan_jobs(scene.expand_columns(), options)
-    return _payloads(scene, jobs, options, report, progress)
+    _prepare_columns(scene, options)
+    jobs = plan_jobs(scene, options)
+    for payload in _built_jobs(jobs, options, report, progress, for_writer=False):
+        assert isinstance(payload, dict)
+        yield payload
 
 
 def write_scene(
@@ -192,14 +188,18 @@ def write_scene(
     earlier conversion wrote is replaced (:mod:`converters.output_paths`).
     Nothing is left at ``out`` when any job fails validation or an error is raised. Column-stored
     boxes (a scene read with ``compact=True``) are built from their columns where that gives the
-    same jobs, and expanded into objects otherwise (see ``_column_sequences``).
+    same jobs, and expanded into objects otherwise (see ``_prepare_columns``).
     """
     options = options or ConvertOptions()
     report = report if report is not None else Report(strict=options.strict)
-    columns = _column_sequences(scene, options)
+    _prepare_columns(scene, options)
     jobs = plan_jobs(scene, options)
     with _no_gc(), OutputWriter(out, overwrite=overwrite) as writer:
-        _write_jobs(jobs, options, report, progress, writer, columns)
+        for built in _built_jobs(jobs, options, report, progress, for_writer=True):
+            if isinstance(built, dict):
+                writer.write(built)
+            else:
+                built.write_to(writer)
         writer.commit()
     return report
 

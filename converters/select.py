@@ -1,10 +1,12 @@
 """The select stage: label map, score thresholds, label set, attribute map, emit kinds, multipart.
 
 It acts on the scene model, so every reader gets the same behaviour. For each frame it yields
-:data:`Item` tuples ``(label, geometry, attributes, track_key, source)`` where ``geometry`` is a
-single-part geometry the builder can emit and ``track_key`` groups items into trackers: ``"t:<track
-id>"`` (with ``:p<i>`` per part), or for an object without a track id its index in the frame (an
-int: the object is a one-frame tracker; split parts get ``"o:<frame id>:<index>:p<i>"``).
+:class:`Item` tuples ``(label, geometry, attributes, key, source)`` where ``geometry`` is a
+single-part geometry the builder can emit and ``key`` groups items into trackers: :class:`Tracked`
+(the object's track id, and its part number when a multi-part geometry is split) joins the frames of
+one track; :class:`Untracked` (the object's index in its frame, and its part) is a one-frame
+tracker. ``key.name(frame_id)`` is the key's text in the deterministic ids: ``t:<track id>`` or
+``o:<frame id>:<index>``, with ``:p<part>`` for a part.
 
 - ``emit auto``: the object's primary geometry. A list of kinds emits each kind the record carries
   as its own tracker; ``rectangle`` is derived from the bounds of the primary geometry when the
@@ -20,17 +22,65 @@ int: the object is a one-frame tracker; split parts get ``"o:<frame id>:<index>:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TypeAlias
+from typing import NamedTuple
 
 from .errors import Report
 from .geometry import polygon_area
 from .model import PLAYMENT_TYPE, AttributeValue, Box, Frame, Geometry, MultiPolygon, SceneObject
 from .options import ConvertOptions
 
-Item: TypeAlias = "tuple[str, Geometry, dict[str, AttributeValue] | None, str | int, str]"
 
-#: Prefix of the track key of an object without a track id (in ids: ``o:<frame id>:<index>``).
-UNTRACKED = "o:"
+def _part_suffix(part: int | None) -> str:
+    return "" if part is None else f":p{part}"
+
+
+class Tracked(NamedTuple):
+    """The key of an object with a track id: every frame's object of the track joins one tracker."""
+
+    track_id: str  # as text: tracks 5 and "5" are one track, as their ids are
+    part: int | None = None
+
+    def name(self, frame_id: str = "") -> str:
+        """``t:<track id>[:p<part>]`` (the frame plays no part)."""
+        return f"t:{self.track_id}{_part_suffix(self.part)}"
+
+
+class Untracked(NamedTuple):
+    """The key of an object without a track id: its index in its frame; a one-frame tracker."""
+
+    object_index: int
+    part: int | None = None
+
+    def name(self, frame_id: str) -> str:
+        """``o:<frame id>:<index>[:p<part>]``."""
+        return f"{untracked_prefix(frame_id)}{self.object_index}{_part_suffix(self.part)}"
+
+
+def untracked_prefix(frame_id: str) -> str:
+    """The start of the name of every untracked key of a frame (the builder appends the index)."""
+    return f"o:{frame_id}:"
+
+
+Key = Tracked | Untracked
+
+
+class Item(NamedTuple):
+    """One single-part geometry to emit, with the tracker it belongs to."""
+
+    label: str
+    geometry: Geometry
+    attributes: dict[str, AttributeValue] | None
+    key: Key
+    source: str
+
+
+_CACHED_KEYS = 1024
+#: Keys of the first untracked objects of a frame, made once (a key per object costs as much as
+#: selecting it).
+_UNTRACKED_KEYS = [Untracked(i) for i in range(_CACHED_KEYS)]
+#: An :class:`Item` from a tuple without ``Item.__new__``'s keyword handling (about 2.5x faster,
+#: and this runs once per object).
+_item = tuple.__new__
 
 _EMIT_TO_KIND = {"rectangle": "rectangle", "polygon": "polygon", "line": "line",
                  "landmark": "landmark", "cuboid": "cuboid"}
@@ -52,12 +102,19 @@ class Selector:
         )
 
     def items(self, frame: Frame) -> Iterator[Item]:
-        fid = frame.id
+        keys = _UNTRACKED_KEYS
         for i, obj in enumerate(frame.objects):
-            key: str | int = i if obj.track_id is None else f"t:{obj.track_id}"
+            track_id = obj.track_id
+            key: Key
+            if track_id is not None:
+                key = Tracked(track_id if type(track_id) is str else str(track_id))
+            elif i < _CACHED_KEYS:
+                key = keys[i]
+            else:
+                key = Untracked(i)
             geom = obj.geometry
             if self.plain and type(geom) is not MultiPolygon:
-                yield (obj.label, geom, obj.attributes, key, obj.source)
+                yield _item(Item, (obj.label, geom, obj.attributes, key, obj.source))
                 continue
             label = self._label(obj)
             if label is None:
@@ -65,10 +122,9 @@ class Selector:
             attrs = self._attributes(obj)
             for g in self._geometries(obj):
                 if type(g) is MultiPolygon:
-                    base = f"{UNTRACKED}{fid}:{i}" if type(key) is int else str(key)
-                    yield from self._parts(label, g, attrs, base, obj.source)
+                    yield from self._parts(label, g, attrs, key, obj.source)
                 else:
-                    yield (label, g, attrs, key, obj.source)
+                    yield Item(label, g, attrs, key, obj.source)
 
     def _label(self, obj: SceneObject) -> str | None:
         o = self.o
@@ -134,7 +190,7 @@ class Selector:
         return out
 
     def _parts(
-        self, label: str, g: MultiPolygon, attrs: dict[str, AttributeValue] | None, key: str, source: str
+        self, label: str, g: MultiPolygon, attrs: dict[str, AttributeValue] | None, key: Key, source: str
     ) -> Iterator[Item]:
         if self.o.multipart == "largest":
             best = max(g.parts, key=lambda p: polygon_area(p.exterior))
@@ -146,7 +202,7 @@ class Selector:
                     source,
                     dropped,
                 )
-            yield (label, best, attrs, key, source)
+            yield Item(label, best, attrs, key, source)
             return
         for j, part in enumerate(g.parts):
-            yield (label, part, attrs, f"{key}:p{j}", source)
+            yield Item(label, part, attrs, key._replace(part=j), source)

@@ -7,10 +7,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from converters import Box, ConvertOptions, Frame, Scene, SceneObject, Sequence, UsageError, write_scene
+from converters import Box, ConvertOptions, Frame, Scene, SceneObject, Sequence, UsageError, iter_payloads, write_scene
 from converters.errors import InputError
 from converters.jobs import plan_jobs
-from converters.model import scene_from_frames
+from converters.model import BoxTrack, scene_from_frames
 from converters.output_paths import MANIFEST
 from converters.writer import safe_file_stem
 
@@ -128,3 +128,53 @@ def test_names_that_are_not_utf8_stop_with_a_message() -> None:
     with pytest.raises(InputError) as err:
         plan_jobs(scene, ConvertOptions(reference_id="job_{job}"))
     assert err.value.code == "not_utf8" and err.value.location == "labels/a\udcff.txt"
+
+
+def _tracked_clip() -> Scene:
+    """A 3-frame clip whose two box tracks are stored as columns (as the CVAT reader keeps them)."""
+    frames = [Frame(str(i), f"clip/{i}.jpg", 100, 50, i) for i in range(3)]
+    seq = Sequence("clip", frames, is_video=True)
+    for tid, x in ((7, 0.0), (9, 50.0)):
+        track = BoxTrack("car", tid, f'clip.xml <track id="{tid}"> <box frame="')
+        track.extend(frames, [x] * 3, [0.0] * 3, [x + 10] * 3, [10.0] * 3, [None] * 3)
+        seq.box_tracks.append(track)
+    return Scene([seq])
+
+
+def test_a_whole_sequence_job_carries_its_box_tracks() -> None:
+    scene = _tracked_clip()
+    tracks = scene.sequences[0].box_tracks
+    [job] = plan_jobs(scene, ConvertOptions())
+    assert job.box_tracks is tracks and all(not f.objects for f in job.frames)
+
+
+@pytest.mark.parametrize("opts", [ConvertOptions(job_per="image"), ConvertOptions(frames_per_job=2),
+                                  ConvertOptions(job_type="image", job_per="image")])
+def test_box_tracks_of_a_cut_sequence_become_objects(opts: ConvertOptions) -> None:
+    scene = _tracked_clip()
+    jobs = plan_jobs(scene, opts)
+    assert all(j.box_tracks is None for j in jobs) and not scene.sequences[0].box_tracks
+    # every frame now holds one box of each track, in track order
+    assert [[o.track_id for o in f.objects] for f in scene.sequences[0].frames] == [[7, 9]] * 3
+
+
+@pytest.mark.parametrize("opts", [ConvertOptions(), ConvertOptions(job_per="image")])
+def test_iter_payloads_and_write_scene_give_the_same_jobs(tmp_path: Path, opts: ConvertOptions) -> None:
+    """The one job loop: payload dicts in memory are the bytes the writer writes, with box tracks
+    built from their columns (write_scene) or from objects (iter_payloads on a fresh scene)."""
+    write_scene(_tracked_clip(), tmp_path / "jobs.jsonl", opts)
+    written = (tmp_path / "jobs.jsonl").read_bytes()
+    in_memory = b"".join(orjson.dumps(p) + b"\n" for p in iter_payloads(_tracked_clip(), opts))
+    expanded = _tracked_clip().expand_columns()
+    from_objects = b"".join(orjson.dumps(p) + b"\n" for p in iter_payloads(expanded, opts))
+    assert written == in_memory == from_objects
+    first = orjson.loads(written.splitlines()[0])
+    trackers = first["data"]["maker_response"]["video2d"]["data"]["annotations"]
+    if opts.job_per == "sequence":  # one tracker per track, each on the three frames
+        assert [sorted(t["frames"]) for t in trackers] == [["0", "1", "2"]] * 2
+        # frame 1 of track 9: x 50..60 of 100, y 0..10 of 50
+        box = trackers[1]["frames"]["1"]
+        assert box["coordinates"] == [{"x": 0.5, "y": 0.0}, {"x": 0.6, "y": 0.0}, {"x": 0.6, "y": 0.2},
+                                      {"x": 0.5, "y": 0.2}]  # TL, TR, BR, BL
+    else:
+        assert len(trackers) == 2 and all(list(t["frames"]) == ["0"] for t in trackers)

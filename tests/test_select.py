@@ -20,13 +20,13 @@ from converters import (
     load_attribute_map,
     load_label_map,
 )
-from converters.select import Selector
+from converters.select import Item, Selector, Tracked, Untracked
 
 SQUARE = Polygon([(0, 0), (10, 0), (10, 10), (0, 10)])  # area 100
 SMALL = Polygon([(20, 20), (22, 20), (22, 22)])  # area 2
 
 
-def _items(objs: list[SceneObject], **kw: object) -> tuple[list[tuple[object, ...]], Report]:
+def _items(objs: list[SceneObject], **kw: object) -> tuple[list[Item], Report]:
     report = Report(strict=bool(kw.pop("strict", False)))
     sel = Selector(ConvertOptions(**kw), report)  # type: ignore[arg-type]
     return list(sel.items(Frame("f", "f.jpg", 100, 100, 0, objs))), report
@@ -34,7 +34,19 @@ def _items(objs: list[SceneObject], **kw: object) -> tuple[list[tuple[object, ..
 
 def test_plain_passthrough_keys() -> None:
     items, _ = _items([SceneObject("a", Box(0, 0, 1, 1)), SceneObject("b", Box(0, 0, 1, 1), track_id=4)])
-    assert [(i[0], i[3]) for i in items] == [("a", 0), ("b", "t:4")]  # untracked: index in the frame
+    assert [(i.label, i.key) for i in items] == [("a", Untracked(0)), ("b", Tracked("4"))]  # index in the frame
+    assert [i.key.name("f") for i in items] == ["o:f:0", "t:4"]  # the names in the deterministic ids
+
+
+def test_untracked_keys_beyond_the_cached_ones() -> None:
+    items, _ = _items([SceneObject("a", Box(0, 0, 1, 1))] * 1500)
+    assert [i.key for i in items] == [Untracked(n) for n in range(1500)]
+    assert items[1499].key.name("f") == "o:f:1499"
+
+
+def test_track_ids_as_int_and_text_are_one_track() -> None:
+    items, _ = _items([SceneObject("a", Box(0, 0, 1, 1), track_id=7), SceneObject("a", Box(0, 0, 1, 1), track_id="7")])
+    assert items[0].key == items[1].key == Tracked("7")
 
 
 def test_label_map_rename_drop_and_per_label_threshold(tmp_path: Path) -> None:
@@ -97,7 +109,10 @@ def test_emit_list_picks_alternates_and_derives_rectangle() -> None:
 def test_multipart_split_and_largest() -> None:
     obj = SceneObject("a", MultiPolygon([SMALL, SQUARE]), track_id=2, source="s")
     items, _ = _items([obj])
-    assert [(i[1], i[3]) for i in items] == [(SMALL, "t:2:p0"), (SQUARE, "t:2:p1")]
+    assert [(i.geometry, i.key) for i in items] == [(SMALL, Tracked("2", 0)), (SQUARE, Tracked("2", 1))]
+    assert [i.key.name("f") for i in items] == ["t:2:p0", "t:2:p1"]
+    items, _ = _items([SceneObject("a", Box(0, 0, 1, 1)), SceneObject("a", MultiPolygon([SMALL, SQUARE]))])
+    assert [i.key.name("f") for i in items] == ["o:f:0", "o:f:1:p0", "o:f:1:p1"]
     items, report = _items([obj], multipart="largest")
     assert [i[1] for i in items] == [SQUARE]
     assert report.warnings == {"multipart_parts_dropped": 1}

@@ -35,7 +35,7 @@ from typing import Any, TypeAlias, cast
 from ..errors import Report
 from ..model import AttributeValue, Box, BoxTrack, Cuboid, Frame, FrameBoxes, Geometry, Keypoints, Polygon, Polyline
 from ..options import ConvertOptions
-from ..select import UNTRACKED, Item
+from ..select import Item, Key, Tracked, Untracked, untracked_prefix
 from . import geometry_out as go
 from .ids import JobIds
 
@@ -223,7 +223,7 @@ class PayloadBuilder:
         """
         report = self.report
         plans: list[Plan] = []
-        tracked: dict[tuple[str | int, str, str], TrackPlan] = {}
+        tracked: dict[tuple[Key, str, str], TrackPlan] = {}
         counts: dict[str, int] = dict.fromkeys(IMAGE_KEYS, 0)
         geometry = self._geometry
         repeated_ids = len(frames) > 1 and len({f.id for f in frames}) != len(frames)  # invalid: compare ids
@@ -241,14 +241,15 @@ class PayloadBuilder:
                     if built is None:
                         continue
                     ptype, body = built
-                if type(key) is int:  # an object without a track id: a one-frame tracker
-                    plans.append((f"{UNTRACKED}{fid}:{key}/{ptype}/{label}", ptype, label, frame, body, attrs))
+                if type(key) is Untracked:  # an object without a track id: a one-frame tracker
+                    plans.append((f"{key.name(fid)}/{ptype}/{label}", ptype, label, frame, body, attrs))
                     counts[ptype] += 1
                     continue
                 tkey = (key, ptype, label)
                 plan = tracked.get(tkey)
                 if plan is None:
-                    plan = tracked[tkey] = TrackPlan(f"{key}/{ptype}/{label}", ptype, label, frame, body, attrs)
+                    name = f"{key.name(fid)}/{ptype}/{label}"
+                    plan = tracked[tkey] = TrackPlan(name, ptype, label, frame, body, attrs)
                     plans.append(plan)
                 else:
                     seen = plan.frames
@@ -256,7 +257,7 @@ class PayloadBuilder:
                     if seen[-1] is frame or (repeated_ids and any(f.id == fid for f in seen)):
                         report.skip(
                             "duplicate_track_frame",
-                            f"track {str(key)[2:]} already has a {ptype} on frame {fid}; the second one is skipped",
+                            f"track {key[0]} already has a {ptype} on frame {fid}; the second one is skipped",
                             source,
                         )
                         continue
@@ -296,7 +297,7 @@ class PayloadBuilder:
         frame = plan.frame
         fid = frame.id
         tail = f"/{fid}"
-        untracked = f"{UNTRACKED}{fid}:"
+        untracked = untracked_prefix(fid)
         labels, attrs, c = plan.boxes.labels, plan.boxes.attributes, plan.boxes.coords
         clamped = plan.clamped
         first = plan.first
@@ -399,7 +400,7 @@ class PayloadBuilder:
             rows = _kept_rows(order, len(track), skipped.get(c, set()))
             if not rows:
                 continue
-            name = f"t:{track.track_id}/rectangle/{track.label}"
+            name = f"{Tracked(str(track.track_id)).name()}/rectangle/{track.label}"
             firsts.append((position[id(track.frames[rows[0]])], c, ColumnPlan(name, track, rows, clamped.get(c, {}))))
             total += len(rows)
         firsts.sort(key=itemgetter(0, 1))
@@ -453,15 +454,14 @@ class PayloadBuilder:
         counts: dict[str, int] = dict.fromkeys(IMAGE_KEYS, 0)
         w = frame.width
         h = frame.height
-        untracked = f"{UNTRACKED}{frame.id}:"
+        fid = frame.id
         for n, (label, geom, attrs, key, source) in enumerate(items(frame)):
             built = self._geometry(geom, w, h, label, source)
             if built is None:
                 continue
             ptype, body = built
             lists[IMAGE_KEYS[ptype]].append({
-                "_id": make_id(f"{untracked}{key}/{ptype}/{label}/{n}" if type(key) is int
-                               else f"{key}/{ptype}/{label}/{n}"), "label": label,
+                "_id": make_id(f"{key.name(fid)}/{ptype}/{label}/{n}"), "label": label,
                 "attributes": attributes_out(attrs, None), "state": "editable", **body,
             })
             counts[ptype] += 1
