@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .option_names import opt_on
+
 Severity = Literal["error", "warning", "info"]
 
 
@@ -286,7 +288,7 @@ class Report:
     def skip(self, code: str, message: str, location: str = "") -> None:
         """A record could not be converted; with ``strict`` this raises instead."""
         if self.strict:
-            raise InputError(f"{message} [{code}] (--strict)", location, code)
+            raise InputError(f"{message} [{code}] ({opt_on('strict')})", location, code)
         self.skipped[code] += 1
         self._add(Issue("error", code, message, location))
 

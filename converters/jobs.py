@@ -23,6 +23,7 @@ from typing import Any
 
 from .errors import InputError, UsageError
 from .model import BoxTrack, Frame, Scene
+from .option_names import opt
 from .options import ConvertOptions
 
 
@@ -95,7 +96,7 @@ def _check_utf8(reference_id: str, frames: list[Frame], srcs: list[str]) -> None
         reference_id.encode()
     except UnicodeEncodeError:
         raise InputError(f"the reference id {reference_id!r} is not valid UTF-8 (a file or folder name in "
-                         "another encoding?); JSON cannot carry it: rename the file or set --reference-id",
+                         f"another encoding?); JSON cannot carry it: rename the file or set {opt('reference_id')}",
                          None, "not_utf8") from None
     for frame, src in zip(frames, srcs):
         try:
@@ -118,13 +119,13 @@ def plan_jobs(scene: Scene, options: ConvertOptions) -> list[Job]:
         else:
             values = _frame_values(frames[0], sequence)
             values.update(chunk=chunk, job=number)
-            ref = _fill(template, values, "--reference-id")
+            ref = _fill(template, values, opt("reference_id"))
         if not ref:
-            raise UsageError(f"--reference-id produced an empty reference id for sequence {sequence!r}")
+            raise UsageError(f"{opt('reference_id')} produced an empty reference id for sequence {sequence!r}")
         if frame_template == "{file_name}":
             srcs = [f.file_name for f in frames]
         else:
-            srcs = [_fill(frame_template, _frame_values(f, sequence), "--frame-url") for f in frames]
+            srcs = [_fill(frame_template, _frame_values(f, sequence), opt("frame_url")) for f in frames]
         _check_utf8(ref, frames, srcs)
         jobs.append(Job(ref, frames, srcs, box_tracks))
     counts = Counter(j.reference_id for j in jobs)
@@ -133,13 +134,13 @@ def plan_jobs(scene: Scene, options: ConvertOptions) -> list[Job]:
         shown = ", ".join(repr(d) for d in dupes[:5])
         raise UsageError(
             f"{len(dupes)} reference id(s) occur more than once ({shown}); Playment rejects duplicates "
-            "(FS_0001). Make them unique with --reference-id, e.g. '{sequence}_{job}' or '{file_name}'"
+            f"(FS_0001). Make them unique with {opt('reference_id')}, e.g. '{{sequence}}_{{job}}' or '{{file_name}}'"
         )
     if options.job_type == "image":
         multi = next((j for j in jobs if len(j.frames) != 1), None)
         if multi is not None:
             raise UsageError(
-                f"--job-type image needs one frame per job, but job {multi.reference_id!r} has "
-                f"{len(multi.frames)}; add --job-per image"
+                f"{opt('job_type', 'image')} needs one frame per job, but job {multi.reference_id!r} has "
+                f"{len(multi.frames)}; add {opt('job_per', 'image')}"
             )
     return jobs

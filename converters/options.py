@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast, get_args
 
 import orjson
 import yaml
@@ -27,11 +27,16 @@ import yaml
 from . import safe_yaml
 from .errors import InputError, UsageError
 from .input_files import read_regular
+from .option_names import opt
 
-EMIT_KINDS = ("auto", "rectangle", "polygon", "line", "landmark", "cuboid")
-JOB_TYPES = ("video", "image")
-JOB_PER = ("sequence", "image")
-MULTIPART = ("split", "largest")
+EmitKind = Literal["auto", "rectangle", "polygon", "line", "landmark", "cuboid"]
+JobType = Literal["video", "image"]
+JobPer = Literal["sequence", "image"]
+Multipart = Literal["split", "largest"]
+EMIT_KINDS: tuple[str, ...] = get_args(EmitKind)
+JOB_TYPES: tuple[str, ...] = get_args(JobType)
+JOB_PER: tuple[str, ...] = get_args(JobPer)
+MULTIPART: tuple[str, ...] = get_args(Multipart)
 
 
 @dataclass(frozen=True)
@@ -55,15 +60,15 @@ class ConvertOptions:
     """Everything after reading: selection, grouping into jobs, payload shape. Defaults follow the
     format doc's section 5 (video jobs, ``video2d``, ``work_flow_id``, deterministic ids)."""
 
-    emit: tuple[str, ...] = ("auto",)
-    multipart: str = "split"
+    emit: tuple[EmitKind, ...] | str = ("auto",)  # a string is split on commas: "rectangle,landmark"
+    multipart: Multipart = "split"
     label_map: Mapping[str, LabelRule] | None = None
     min_score: float | None = None
     score_attribute: str | None = None
     attribute_map: Mapping[str, AttributeRule] | None = None
     label_set: frozenset[str] | None = None
-    job_type: str = "video"
-    job_per: str = "sequence"
+    job_type: JobType = "video"
+    job_per: JobPer = "sequence"
     frames_per_job: int | None = None
     reference_id: str | None = None
     frame_url: str = "{file_name}"
@@ -82,33 +87,33 @@ class ConvertOptions:
         _choice("job_type", self.job_type, JOB_TYPES)
         _choice("job_per", self.job_per, JOB_PER)
         if self.frames_per_job is not None and self.frames_per_job < 1:
-            raise UsageError("--frames-per-job must be at least 1")
+            raise UsageError(f"{opt('frames_per_job')} must be at least 1")
         if self.min_score is not None and not 0 <= self.min_score <= 1:
-            raise UsageError("--min-score must be within [0, 1]")
+            raise UsageError(f"{opt('min_score')} must be within [0, 1]")
         if self.work_flow_id and self.tag:
-            raise UsageError("give --work-flow-id or the legacy --tag, never both (format doc A3)")
+            raise UsageError(f"give {opt('work_flow_id')} or the legacy {opt('tag')}, never both")
         if self.priority_weight is not None and not 1 <= self.priority_weight <= 9:
-            raise UsageError("--priority-weight must be within 1..9 (format doc A15)")
+            raise UsageError(f"{opt('priority_weight')} must be within 1..9")
         if not self.video_key:
-            raise UsageError("--video-key must not be empty")
+            raise UsageError(f"{opt('video_key')} must not be empty")
 
 
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise UsageError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+        raise UsageError(f"{opt(name)} must be one of {', '.join(allowed)}; got {value!r}")
 
 
-def parse_emit(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+def parse_emit(value: str | tuple[str, ...] | list[str]) -> tuple[EmitKind, ...]:
     """``"rectangle,landmark"`` -> ("rectangle", "landmark"); ``auto`` stands alone."""
     parts = value.split(",") if isinstance(value, str) else list(value)
     kinds = tuple(dict.fromkeys(p.strip() for p in parts if p.strip()))
     if not kinds:
-        raise UsageError("--emit needs at least one kind")
+        raise UsageError(f"{opt('emit')} needs at least one kind")
     for k in kinds:
-        _choice("--emit", k, EMIT_KINDS)
+        _choice("emit", k, EMIT_KINDS)
     if "auto" in kinds and len(kinds) > 1:
-        raise UsageError("--emit auto cannot be combined with other kinds")
-    return kinds
+        raise UsageError(f"{opt('emit', 'auto')} cannot be combined with other kinds")
+    return cast("tuple[EmitKind, ...]", kinds)
 
 
 def load_mapping_file(path: str | Path, what: str) -> dict[str, Any]:
@@ -180,7 +185,11 @@ def load_label_set(path: str | Path) -> frozenset[str]:
     """A project's label set: a text file with one label per line, or a JSON/YAML list."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        text = read_regular(p, "label set").decode("utf-8-sig")
+    except InputError as exc:
+        raise UsageError(f"label set {p}: {exc.message}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"label set {p}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
         raise UsageError(f"label set {p}: cannot read: {exc.strerror or exc}") from None
     if p.suffix.lower() in (".json", ".yaml", ".yml"):

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import OutputError, UsageError
+from .option_names import opt, opt_on
 
 MANIFEST = ".prelabel-manifest"  # JSON; no .json suffix, so `*.json` globs see only jobs
 TEMP_SUFFIX = ".tmp"
@@ -129,7 +130,7 @@ def check_output(out: str | Path, *, overwrite: bool = False, inputs: Iterable[s
     path = Path(out)
     parent = path.parent
     if not parent.is_dir():
-        raise UsageError(f"out {path}: the folder {parent} does not exist")
+        raise UsageError(f"{opt('out')} {path}: the folder {parent} does not exist")
     for src in inputs:
         if _same(path, Path(src)):
             raise UsageError(f"out {path} is also an input: choose another output path")
@@ -138,20 +139,21 @@ def check_output(out: str | Path, *, overwrite: bool = False, inputs: Iterable[s
         return path
     if is_file:
         if path.is_dir():
-            raise UsageError(f"out {path}: is a folder, not a .jsonl file")
+            raise UsageError(f"{opt('out')} {path}: is a folder, not a .jsonl file")
         if not path.is_file():
-            raise UsageError(f"out {path}: exists and is not a regular file")
+            raise UsageError(f"{opt('out')} {path}: exists and is not a regular file")
         if not overwrite:
-            raise UsageError(f"out {path}: the file exists; choose a new name, or set overwrite to replace it")
+            raise UsageError(f"{opt('out')} {path}: the file exists; choose a new name, "
+                             f"or pass {opt_on('overwrite')} to replace it")
         return path
     if not path.is_dir():
-        raise UsageError(f"out {path}: exists and is not a folder (use a .jsonl name for one file)")
+        raise UsageError(f"{opt('out')} {path}: exists and is not a folder (use a .jsonl name for one file)")
     if path.is_symlink():
-        raise UsageError(f"out {path}: is a symbolic link; give the folder it points to")
+        raise UsageError(f"{opt('out')} {path}: is a symbolic link; give the folder it points to")
     if not overwrite and _folder_has_user_files(path):
         raise UsageError(
-            f"out {path}: the folder is not empty; choose a new or empty folder, or set overwrite "
-            "(only the files an earlier conversion wrote there are replaced)"
+            f"{opt('out')} {path}: the folder is not empty; choose a new or empty folder, or pass "
+            f"{opt_on('overwrite')} (only the files an earlier conversion wrote there are replaced)"
         )
     return path
 
@@ -162,17 +164,18 @@ def check_report(report: str | Path, *, overwrite: bool = False, out: str | Path
     and an existing file is replaced only with ``overwrite``."""
     path = Path(report)
     if not path.parent.is_dir():
-        raise UsageError(f"report {path}: the folder {path.parent} does not exist")
+        raise UsageError(f"{opt('report')} {path}: the folder {path.parent} does not exist")
     if out is not None and (_same(path, Path(out)) or path.resolve() == Path(out).resolve()):
-        raise UsageError(f"report {path} is the same path as out: choose another report path")
+        raise UsageError(f"{opt('report')} {path} is the same path as out: choose another report path")
     for src in inputs:
         if _same(path, Path(src)):
-            raise UsageError(f"report {path} is also an input: choose another report path")
+            raise UsageError(f"{opt('report')} {path} is also an input: choose another report path")
     if path.exists() or path.is_symlink():
         if not path.is_file():
-            raise UsageError(f"report {path}: exists and is not a regular file")
+            raise UsageError(f"{opt('report')} {path}: exists and is not a regular file")
         if not overwrite:
-            raise UsageError(f"report {path}: the file exists; choose a new name, or set overwrite to replace it")
+            raise UsageError(f"{opt('report')} {path}: the file exists; choose a new name, "
+                             f"or pass {opt_on('overwrite')} to replace it")
     return path
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import importlib
 import inspect
+import io
 import pkgutil
 import re
 import subprocess
@@ -12,6 +13,8 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 import converters
 from converters import Issue, PayloadValidator, validate_payload
@@ -191,3 +194,30 @@ def test_version_fallback_when_not_installed() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "0+unknown"
+
+
+def test_messages_name_options_as_the_caller_knows_them(tmp_path: Path) -> None:
+    """The library names a keyword (``reference_id``), the CLI the flag its user typed."""
+    from converters import Box, ConvertOptions, Frame, SceneObject, UsageError, scene_from_frames, write_scene
+    from converters.cli import main
+
+    frames = [Frame("a", "a.jpg", 10, 10, objects=[SceneObject("car", Box(0, 0, 5, 5))])]
+    with pytest.raises(UsageError, match=r"^reference_id produced an empty reference id"):
+        write_scene(scene_from_frames(frames), tmp_path / "x.jsonl", ConvertOptions(reference_id="{file_name:.0}"))
+    with pytest.raises(UsageError, match=r"^frames_per_job must be at least 1"):
+        ConvertOptions(frames_per_job=0)
+    (tmp_path / "taken.jsonl").write_text("{}\n")
+    with pytest.raises(UsageError, match=r"or pass overwrite=True to replace it"):
+        write_scene(scene_from_frames(frames), tmp_path / "taken.jsonl")
+
+    coco = tmp_path / "in.json"
+    coco.write_text('{"images": [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 10}], '
+                    '"annotations": [], "categories": [{"id": 1, "name": "car"}]}')
+    err = io.StringIO()
+    code = main(["convert", str(coco), "--from", "coco", "--out", str(tmp_path / "o.jsonl"),
+                 "--frames-per-job", "0"], stdout=io.StringIO(), stderr=err)
+    assert code == 2 and "--frames-per-job must be at least 1" in err.getvalue()
+    err = io.StringIO()
+    code = main(["convert", str(coco), "--from", "coco", "--out", str(tmp_path / "taken.jsonl")],
+                stdout=io.StringIO(), stderr=err)
+    assert code == 2 and "or pass --overwrite to replace it" in err.getvalue()

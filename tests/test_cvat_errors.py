@@ -115,7 +115,7 @@ def test_bad_shape_is_skipped_with_code_and_location(tmp_path: Path, shape: str,
 def test_strict_turns_a_skip_into_an_input_error(tmp_path: Path) -> None:
     box = '<box label="bus" xtl="1" ytl="1" xbr="2" ybr="2"/>'
     body = f'<image id="0" name="a.jpg" width="10" height="10">{box}</image>'
-    with pytest.raises(InputError, match=r"unknown_label.*--strict"):
+    with pytest.raises(InputError, match=r"unknown_label.*\(strict=True\)"):
         read(tmp_path, doc(body), strict=True)
 
 

@@ -187,3 +187,19 @@ def test_a_fifo_among_cvat_files_is_skipped_with_a_warning(tmp_path: Path) -> No
     _cvat(tmp_path, "", "a.xml")
     os.mkfifo(tmp_path / "b.xml")
     assert _run_isolated(tmp_path, "cvat") == "1 ['not_regular_file']"
+
+
+def test_a_label_set_that_is_a_fifo_or_not_utf8_is_a_usage_error(tmp_path: Path) -> None:
+    from converters import UsageError, load_label_set
+
+    fifo = tmp_path / "labels.txt"
+    os.mkfifo(fifo)
+    with pytest.raises(UsageError, match=r"label set .*labels\.txt"):
+        load_label_set(fifo)  # refused at once, never blocks waiting for a writer
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes(b"caf\xe9\n")
+    with pytest.raises(UsageError, match=r"not UTF-8 text .* at byte 3"):
+        load_label_set(latin)
+    good = tmp_path / "good.txt"
+    good.write_bytes(b"\xef\xbb\xbfcar\n\n person \n")
+    assert load_label_set(good) == frozenset({"car", "person"})

@@ -15,6 +15,7 @@ from typing import TextIO
 
 from .. import __version__
 from ..errors import PrelabelError, SchemaValidationError, Terminated
+from ..option_names import cli_option_names
 from . import convert, formats, submit, validate
 from ._common import _Parser
 from ._guard import fatal_line, process_signals
@@ -40,12 +41,12 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
-        with process_signals():
+        with process_signals(), cli_option_names():
             return _dispatch(args, out, err)
     except PrelabelError as exc:
         if debug:
             traceback.print_exc(file=err)
-        err.write(f"prelabel: error: {_printable(_as_flags(str(exc)))}\n")
+        err.write(f"prelabel: error: {_printable(str(exc))}\n")
         if isinstance(exc, SchemaValidationError):
             for issue in exc.issues[:20]:
                 err.write(f"  {issue}\n")
@@ -61,17 +62,6 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             traceback.print_exc(file=err)
         err.write(f"prelabel: error: {_printable(fatal_line(exc))}\n")
         return 1
-
-
-#: Library wording -> the CLI flag that does the same, for messages the library writes.
-_FLAG_WORDS = (("set overwrite", "pass --overwrite"), ("allow_insecure_http", "--allow-insecure-http"),
-               ("(max_mask_pixels)", "(--max-mask-pixels)"))
-
-
-def _as_flags(text: str) -> str:
-    for library, flag in _FLAG_WORDS:
-        text = text.replace(library, flag)
-    return text
 
 
 def _printable(text: str) -> str:

@@ -18,6 +18,7 @@ from PIL import Image
 from ..errors import InputError
 from ..input_files import open_regular
 from ..model import MAX_IMAGE_SIDE
+from ..option_names import opt
 
 IMG_EXTS = frozenset({"bmp", "dng", "jpeg", "jpg", "mpo", "png", "tif", "tiff", "webp", "pfm", "heic"})
 VID_EXTS = frozenset({"asf", "avi", "gif", "m4v", "mkv", "mov", "mp4", "mpeg", "mpg", "ts", "wmv", "webm"})
@@ -144,7 +145,7 @@ def _pillow_size(path: Path | str) -> tuple[int, int]:
                     if orientation in _JPEG_SWAP:
                         w, h = h, w
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise InputError(f"cannot read the image size ({exc}); give it with --image-sizes",
+        raise InputError(f"cannot read the image size ({exc}); give it with {opt('image_sizes')}",
                          str(path), "bad_image") from None
     return int(w), int(h)
 

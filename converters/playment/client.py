@@ -48,6 +48,7 @@ from ..errors import (
     ServerError,
     UsageError,
 )
+from ..option_names import opt_on
 from .deadline import deadline, deadline_transport
 
 __all__ = [
@@ -272,7 +273,7 @@ class PlaymentClient:
         if self.base_url.startswith("http://") and not (allow_insecure_http or _is_loopback(self.base_url)):
             raise UsageError(
                 f"base URL {self.base_url} is plain http://, which would send the API key in clear; use https://, "
-                "or allow_insecure_http for a trusted network"
+                f"or {opt_on('allow_insecure_http')} for a trusted network"
             )
         self.timeout = timeout
         self.jobs_path = jobs_path.format(project_id=project_id)

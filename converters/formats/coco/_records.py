@@ -31,7 +31,7 @@ from ...model import AttributeValue, Box, Frame, Geometry, Keypoints, MultiPolyg
 from ._rle import RleError, is_rle, rle_size, rle_to_polygons
 
 
-def is_number(v: object) -> bool:
+def is_json_number(v: object) -> bool:
     """An int or float that is finite (bool is not a number here)."""
     t = type(v)
     return (t is int or t is float) and math.isfinite(v)  # type: ignore[arg-type]
@@ -74,7 +74,7 @@ def _ring(values: object, where: str) -> Polygon:
     if len(values) % 2:
         raise RecordSkip("polygon_odd_count", f"{where} has an odd count of numbers ({len(values)})")
     for v in values:
-        if not is_number(v):
+        if not is_json_number(v):
             raise RecordSkip("polygon_invalid", f"{where} holds {describe(v)} where a finite number belongs")
     pts = drop_closing_point([(float(x), float(y)) for x, y in zip(values[0::2], values[1::2], strict=True)])
     if len(pts) < 3:
@@ -134,7 +134,7 @@ def parse_keypoints(kp: object, names: tuple[str, ...] | None, results: bool) ->
     vis: list[int] = []
     for j in range(0, len(kp), 3):
         x, y, v = kp[j], kp[j + 1], kp[j + 2]
-        if not (is_number(x) and is_number(y) and is_number(v)):
+        if not (is_json_number(x) and is_json_number(y) and is_json_number(v)):
             raise RecordSkip(
                 "keypoints_invalid",
                 f"keypoint {j // 3 + 1} is not three finite numbers: {describe(kp[j : j + 3])}",
@@ -163,7 +163,7 @@ def convert_attributes(raw: object, loc: str, report: Report) -> tuple[dict[str,
     for name, v in raw.items():
         if name == "track_id":
             track = v
-        elif name == "rotation" and is_number(v):
+        elif name == "rotation" and is_json_number(v):
             rotation = float(v)
         else:
             value = attribute_value(v)
@@ -180,7 +180,7 @@ def attribute_value(v: object) -> AttributeValue | None:
         return "Yes" if v else "No"
     if type(v) is str:
         return v
-    if is_number(v):
+    if is_json_number(v):
         return str(v)
     if type(v) is list:
         items = [attribute_value(x) for x in v]

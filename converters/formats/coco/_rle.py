@@ -162,7 +162,6 @@ def rle_to_polygons(
     if (r1 - r0) * (c1 - c0) > max_pixels:
         raise RleError(
             "mask_too_large",
-            f"the mask's foreground spans {c1 - c0} x {r1 - r0} px, more than the {max_pixels} px allowed "
-            "(max_mask_pixels)",
+            f"the mask's foreground spans {c1 - c0} x {r1 - r0} px, more than the {max_pixels} px allowed",
         )
     return trace_mask(rle_crop(h, runs, box), offset=(float(c0), float(r0)), tolerance=tolerance)

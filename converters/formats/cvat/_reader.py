@@ -65,6 +65,7 @@ from typing import Any, ClassVar
 from ...errors import Report, UsageError
 from ...input_files import is_special_file
 from ...model import Scene
+from ...option_names import opt
 from .._options import ReaderOptions
 from ._parse import FileReader
 
@@ -142,7 +143,7 @@ def _check_template(template: str) -> str:
         template.format(frame=0)
     except (KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
         raise UsageError(
-            f"--frame-name {template!r}: use the placeholder {{frame}} (optionally with a format spec "
+            f"{opt('frame_name')} {template!r}: use the placeholder {{frame}} (optionally with a format spec "
             f"such as {{frame:06d}}): {exc}"
         ) from None
     return template

@@ -36,6 +36,7 @@ from ...input_files import open_regular
 from ...model import MAX_IMAGE_SIDE, Box
 from .. import _xml as xmlsafe
 from .._images import IMG_EXTS, ext_of, read_image_size
+from .._numbers import parses_as_float
 
 _SAFE_ENCODINGS = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"})
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
@@ -391,17 +392,9 @@ def box_values(bndbox: ET.Element | None, what: str = "object") -> tuple[float, 
         if v is None or not v.strip():
             raise Skip("bbox_missing_value", f"{what}'s <bndbox> has no <{key}> value")
     bad = [
-        f"<{k}> {(v or '').strip()!r}" for k, v in zip(_BOX_KEYS, values, strict=True) if not _is_number(v)
+        f"<{k}> {(v or '').strip()!r}" for k, v in zip(_BOX_KEYS, values, strict=True) if not parses_as_float(v)
     ]
     raise Skip("bad_number", f"{what}'s <bndbox> has a value that is not a number: {', '.join(bad)}")
-
-
-def _is_number(v: str | None) -> bool:
-    try:
-        float(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 def edge_box(

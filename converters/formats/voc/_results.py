@@ -29,6 +29,7 @@ from pathlib import Path
 from ...errors import InputError, Report, UsageError
 from ...model import Box, Frame, SceneObject, Sequence
 from .._images import IMG_EXTS
+from .._numbers import parses_as_float
 from ._common import (
     Skip,
     edge_box,
@@ -218,7 +219,7 @@ class ResultReader:
             score = float(fields[1])
             xmin, ymin, xmax, ymax = float(fields[2]), float(fields[3]), float(fields[4]), float(fields[5])
         except ValueError:
-            bad = ", ".join(repr(f) for f in fields[1:] if not _is_float(f))
+            bad = ", ".join(repr(f) for f in fields[1:] if not parses_as_float(f))
             raise Skip("bad_number", f"a value is not a number: {bad}") from None
         if score - score != 0:
             raise Skip("bad_number", f"score {fields[1]!r} is not finite")
@@ -245,9 +246,3 @@ class ResultReader:
         return SceneObject(label, box, score, None, None, source), frame
 
 
-def _is_float(v: str) -> bool:
-    try:
-        float(v)
-    except ValueError:
-        return False
-    return True

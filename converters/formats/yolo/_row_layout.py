@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...errors import InputError
+from .._numbers import parses_as_float
 
 TASKS = ("detect", "segment", "pose", "obb")
 COLUMNS: dict[str, tuple[bool, bool]] = {
@@ -113,20 +114,12 @@ def show(raw: bytes, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def is_number(tok: bytes) -> bool:
-    try:
-        float(tok)
-    except ValueError:
-        return False
-    return True
-
-
 def looks_like_dota(tokens: list[bytes]) -> bool:
     """``x1 y1 ... x4 y4 class_name [difficult]``: 8 numbers, then a name that is not a number."""
     return (
         len(tokens) in (9, 10)
-        and not is_number(tokens[8])
-        and all(is_number(t) for t in tokens[:8])
+        and not parses_as_float(tokens[8])
+        and all(parses_as_float(t) for t in tokens[:8])
     )
 
 

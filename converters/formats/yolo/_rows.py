@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from ...errors import InputError, Report
 from ...geometry import polygon_problem, polygons_to_geometry, repair_polygon
 from ...model import AttributeValue, Box, Geometry, Keypoints, Point, Polygon, SceneObject
-from ._row_layout import Layout, is_dota_header, is_number, show, split_lines
+from .._numbers import parses_as_float
+from ._row_layout import Layout, is_dota_header, show, split_lines
 
 #: A row whose largest coordinate exceeds this is "pixel-like"; a file made only of such rows is
 #: reported as pixel coordinates (normalized values that far outside [0, 1] are not plausible).
@@ -98,7 +99,7 @@ class LineParser:
         )
 
     def _non_numeric(self, tokens: list[bytes], loc: str, ln: int, raw: bytes) -> None:
-        bad = next((t for t in tokens if not is_number(t)), b"?")
+        bad = next((t for t in tokens if not parses_as_float(t)), b"?")
         self.report.skip("non_numeric", f"{show(bad)!r} is not a number in {show(raw)!r}", f"{loc}:{ln}")
 
     def _not_finite(self, loc: str, ln: int, raw: bytes) -> None:
