@@ -142,7 +142,7 @@ def test_dtd_without_entities_is_accepted(tmp_path: Path) -> None:
 
 
 def test_unreadable_file_is_an_input_error(tmp_path: Path) -> None:
-    from converters.formats.voc._common import read_bytes
+    from converters.formats.voc._files import read_bytes
 
     with pytest.raises(InputError, match="is a folder, not a regular file") as exc:
         read_bytes(tmp_path)  # a directory: refused before any read

@@ -1,6 +1,6 @@
 """Pascal VOC reader: the fast path for plain annotation files gives exactly what the full parse gives.
 
-``voc_common.plain_split`` accepts only plain files (no DTD, an ASCII-compatible encoding, objects
+``voc._plain.plain_split`` accepts only plain files (no DTD, an ASCII-compatible encoding, objects
 with name, pose, truncated, occluded, difficult and bndbox, no attributes, comments or entities in
 the objects); every other file, and every plain file with a record that the full rules would skip,
 is read by the element-tree path. Each document here is read twice, as the reader does and with the
@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from converters.errors import InputError, Report
 from converters.formats.voc import READER
 from converters.formats.voc import _reader as voc
-from converters.formats.voc._common import plain_split, read_ahead
+from converters.formats.voc._files import read_ahead
+from converters.formats.voc._plain import plain_split
 from converters.model import Box
 
 Outcome = tuple[Any, ...]

@@ -193,7 +193,7 @@ def test_conservation(tmp_path: Path) -> None:
 
 
 def test_header_read_stops_once_filename_and_size_are_known(tmp_path: Path) -> None:
-    from converters.formats.voc._common import read_header
+    from converters.formats.voc._parse import read_header
 
     body = "<object><name>x</name></object>" * 2000  # > 4 KB: parsing stops after the first chunk
     ok = write(tmp_path / "a.xml", f"<annotation><filename>a.png</filename>{ann('q')[12:-13]}{body}<broken")

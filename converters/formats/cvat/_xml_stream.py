@@ -2,14 +2,12 @@
 
 Safety: entity declarations (billion laughs, quadratic blow-up) and external entities can only
 come from a document type declaration, and XML allows one only in the prolog, before the root
-element. :func:`prolog_is_plain` walks the prolog (XML declaration, comments, processing
-instructions, whitespace) and accepts the file only when it reaches the root element's ``<`` with no
-``<!DOCTYPE``. Such a file is parsed with the C-accelerated pull parser (about 1.6x faster than
-the pure-Python parser defusedxml needs); every other file, including any file whose prolog cannot
-be decided from the first 64 KiB or that is not UTF-8/ASCII-compatible, goes through
-:func:`.xmlsafe.iterparse`, which refuses entity declarations and external references. Nothing is
-ever fetched from the network. Parse errors become :class:`InputError` with line and column, worded
-as in :mod:`.xmlsafe`.
+element. When :func:`.._xml.fast_parser_is_safe` says so for the first 64 KiB (the prolog reaches
+the root element with no ``<!DOCTYPE``, in an ASCII-compatible encoding), the file is parsed with
+the C-accelerated pull parser (about 1.6x faster than the pure-Python parser defusedxml needs);
+every other file goes through :func:`.._xml.iterparse`, which refuses entity declarations and
+external references. Nothing is ever fetched from the network. Parse errors become
+:class:`InputError` with line and column, worded as in :mod:`.._xml`.
 
 Speed: the C parser builds the tree for a whole 64 KiB chunk without calling back into Python; the
 reader then converts the complete elements and removes them (:func:`tree_batches`). Per-element
@@ -99,8 +97,6 @@ _MARKUP = re.compile(rb"<[!?]")  # a comment, CDATA section, DOCTYPE or processi
 _ATTRIBUTE = re.compile(rb'<attribute name="([^"]*)">([^<]*)</attribute>')
 _FLAG = re.compile(rb'([a-z]+)="([01])"')
 _DEFERS = pyexpat.version_info >= (2, 6, 0)
-_PLAIN_ENCODINGS = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"})
-_ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
 
 
 def _flag_values() -> dict[bytes, tuple[str, str]]:
@@ -140,37 +136,6 @@ def row_element(row: tuple[bytes, ...]) -> ET.Element:
         child = ET.SubElement(el, "attribute", {"name": name})
         child.text = text or None
     return el
-
-
-def _root_offset(head: bytes) -> int:
-    """Offset of the root element's ``<`` when ``head`` reaches it without a DOCTYPE, else -1."""
-    i = 3 if head.startswith(b"\xef\xbb\xbf") else 0
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:4]:
-        return -1  # UTF-16/32: leave it to the safe parser
-    n = len(head)
-    while i < n:
-        c = head[i : i + 1]
-        if c in (b" ", b"\t", b"\r", b"\n"):
-            i += 1
-        elif head.startswith(b"<?", i):
-            j = head.find(b"?>", i + 2)
-            if j < 0:
-                return -1
-            i = j + 2
-        elif head.startswith(b"<!--", i):
-            j = head.find(b"-->", i + 4)
-            if j < 0:
-                return -1
-            i = j + 3
-        else:
-            # the root element's start tag; anything else is <!DOCTYPE or stray text
-            return i if c == b"<" and head[i + 1 : i + 2] not in (b"!", b"?", b"") else -1
-    return -1  # the prolog runs past the first chunk
-
-
-def prolog_is_plain(head: bytes) -> bool:
-    """True when ``head`` (the file's first bytes) reaches the root element without a DOCTYPE."""
-    return _root_offset(head) >= 0
 
 
 def _parse_error(exc: ET.ParseError, where: str, cut_lines: int = 0) -> InputError:
@@ -245,8 +210,8 @@ class _Feeder:
         self.track: ET.Element | None = None  # set: the parser stands in this track, between rows
         self.runs: list[RowRun] = []
         self.cut_lines = 0
-        declared = _ENCODING.search(head, 0, root_at)
-        plain = declared is None or declared.group(1).decode("ascii", "replace").lower() in _PLAIN_ENCODINGS
+        encoding = xmlsafe.declared_encoding(head, root_at)
+        plain = encoding is None or encoding in xmlsafe.SAFE_ENCODINGS
         # Expat >= 2.6 may defer a token it got in part until more bytes arrive ("reparse
         # deferral"); then the tree is checked only after flush() made it parse what it has.
         self.flush: Callable[[], None] | None = getattr(parser, "flush", None) if _DEFERS else None
@@ -439,9 +404,8 @@ def _stream_batches(raw: IO[bytes], where: str) -> Batches:
     """Both parsers read the stream as it comes (a zip member is never extracted to disk)."""
     stream = _TokenGuard(raw, where)
     head = stream.read(CHUNK)
-    root_at = _root_offset(head)
-    if root_at >= 0:
-        yield from _pull(stream, head, where, root_at)
+    if xmlsafe.fast_parser_is_safe(head):
+        yield from _pull(stream, head, where, xmlsafe.root_offset(head))
         return
     yield from _safe(_Chained(head, stream), where)
 

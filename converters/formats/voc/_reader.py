@@ -52,11 +52,11 @@ k-th ``<object>``, its box kept as an alternate; see :mod:`.voc_masks`.
 
 Parsing: plain files (no DTD, UTF-8/ASCII/Latin-1, objects made of name, pose, truncated, occluded,
 difficult, bndbox and score/confidence only, no attributes, comments or entities in them) take a
-fast path: :func:`.voc_common.plain_split` checks and splits them with one regular expression and
+fast path: :func:`._plain.plain_split` checks and splits them with one regular expression and
 the boxes are read in one loop, with no element tree, into columns (:class:`~converters.model.FrameBoxes`,
 no object per box; boxes with a score become objects); a file the fast path cannot read exactly
 (anything unusual, or any record that would be skipped) is read as every other file is, by
-:func:`.voc_common.parse_xml` (C ElementTree for files without a DTD, the hardened defusedxml parser
+:func:`._parse.parse_xml` (C ElementTree for files without a DTD, the hardened defusedxml parser
 otherwise; same refusals and messages), so results, messages and locations are the same either way.
 Skip locations get their line and column from a second, light pass over the file, made only when a
 file has a skipped record. Plain objects with the same flag texts share one attribute dict.
@@ -79,26 +79,13 @@ from ...errors import InputError, Report, UsageError
 from ...input_files import is_special_file
 from ...model import Box, Frame, FrameBoxes, Scene, SceneObject, Sequence
 from .._options import ReaderOptions, path_tuple
-from ._common import (
-    ImageIndex,
-    PlainFile,
-    Skip,
-    box_values,
-    edge_box,
-    element_positions,
-    flag,
-    image_header_size,
-    is_voc_root,
-    parse_size,
-    parse_xml,
-    plain_flag_texts,
-    plain_split,
-    read_ahead,
-    read_bytes,
-    voc_root_of,
-)
+from ._files import read_ahead, read_bytes
+from ._image_sizes import ImageIndex, image_header_size, is_voc_root, voc_root_of
 from ._masks import MaskReader
+from ._parse import element_positions, parse_xml
+from ._plain import PlainFile, plain_flag_texts, plain_split
 from ._results import ImageCatalog, ResultReader, result_label
+from ._values import Skip, box_values, edge_box, flag, parse_size
 
 _FLAGS = frozenset({"truncated", "occluded", "difficult"})
 _FLAG_VALUES = {"0": "No", "1": "Yes"}

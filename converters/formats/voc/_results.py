@@ -11,13 +11,13 @@ inclusive pixel indices like the annotations (``--voc-zero-based`` for 0-based w
 kept as floats; the confidence goes to ``SceneObject.confidence`` as written (VOC scores need not
 lie in [0, 1]). Blank lines are ignored. Each other line is one record; skipped with a reason code
 at ``file:line``: ``wrong_field_count``, ``bad_number``, ``unknown_image`` (the id is not in
-``--images``), ``image_size_unknown``, the box codes of :func:`voc_common.edge_box`.
+``--images``), ``image_size_unknown``, the box codes of :func:`._values.edge_box`.
 
 Image sizes come from ``--images``: a VOC root (``Annotations/*.xml`` ``<size>``, else the
 ``JPEGImages/`` header), a folder of annotation XMLs and/or images, or single files. Detections of
 one image (from every class file) share one frame: one still sequence named by the image id;
 when an annotation XML of the same id is among the inputs, its frame receives the detections.
-Sizes are read from the annotation headers only (:func:`voc_common.read_header`), once per image.
+Sizes are read from the annotation headers only (:func:`._parse.read_header`), once per image.
 """
 
 from __future__ import annotations
@@ -30,14 +30,10 @@ from ...errors import InputError, Report, UsageError
 from ...model import Box, Frame, SceneObject, Sequence
 from .._images import IMG_EXTS
 from .._numbers import parses_as_float
-from ._common import (
-    Skip,
-    edge_box,
-    image_header_size,
-    is_voc_root,
-    read_bytes,
-    read_header,
-)
+from ._files import read_bytes
+from ._image_sizes import image_header_size, is_voc_root
+from ._parse import read_header
+from ._values import Skip, edge_box
 
 _INF = float("inf")
 _NAN = float("nan")
