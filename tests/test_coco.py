@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import read_as, write
 from shapely.geometry import Polygon as ShapelyPolygon
 
 from converters.errors import InputError, Report, UsageError
@@ -17,19 +17,12 @@ CATS = [{"id": 1, "name": "person"}, {"id": 2, "name": "car"}]
 IMG = {"id": 1, "file_name": "img1.jpg", "width": 100, "height": 80}
 
 
-def write(path: Path, data: Any) -> Path:
-    path.write_text(json.dumps(data))
-    return path
-
-
 def dataset(anns: list[dict[str, Any]], images: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
     return {"images": images or [IMG], "annotations": anns, "categories": CATS, **extra}
 
 
 def read(tmp_path: Path, data: Any, name: str = "in.json", **options: Any) -> tuple[Scene, Report]:
-    report = Report()
-    scene = READER.read([write(tmp_path / name, data)], options, report)
-    return scene, report
+    return read_as("coco", write(tmp_path / name, data), Report(), **options)
 
 
 def only_object(scene: Scene) -> Any:

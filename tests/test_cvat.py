@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import read_as, write
 
 from converters.errors import Report, UsageError
 from converters.formats.cvat import READER
@@ -49,10 +50,7 @@ def doc(body: str, meta: str = META) -> str:
 
 
 def read(tmp_path: Path, text: str, name: str = "annotations.xml", **options: Any) -> tuple[Scene, Report]:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    report = Report()
-    return READER.read([path], options, report).expand_columns(), report
+    return read_as("cvat", write(tmp_path / name, text), **options)
 
 
 def image(shapes: str, width: int = 640, height: int = 480, attrs: str = 'id="0" name="a.jpg"') -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import write
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -124,16 +125,14 @@ def cut_rows(path: Path) -> int:
     return sum(len(run.rows) for _, runs in cvat_xml.tree_batches(path, str(path)) for run in runs)
 
 
-def write(tmp_path: Path, text: str, name: str = "annotations.xml") -> Path:
-    path = tmp_path / name
-    path.write_bytes(text.encode())
-    return path
+def write_xml(tmp_path: Path, text: str, name: str = "annotations.xml") -> Path:
+    return write(tmp_path / name, text)
 
 
 def test_cut_rows_convert_like_parsed_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rows0 = row(0, 1.5) + row(1, 2.5, occluded=1, moving="true") + row(2, 3.5, outside=1) + row(3, 4.5)
     text = video(track(0, rows0) + track(1, row(0, 5, moving=None) + row(2, 6, one_line=True), label="bike"))
-    path = write(tmp_path, text)
+    path = write_xml(tmp_path, text)
     # track 0: 3 rows not outside (frames 0, 1, 3); track 1: frames 0 and 2. Every row is plain.
     assert cut_rows(path) == 6
     scene = READER.read([path], {}, report := Report()).expand_columns()
@@ -157,7 +156,7 @@ def test_cut_rows_convert_like_parsed_rows(tmp_path: Path, monkeypatch: pytest.M
 def test_chunk_boundaries_do_not_change_the_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
     rows = "".join(row(n, n, occluded=n % 2, moving=("true", "false")[n % 3 == 0]) for n in range(10))
     text = video(track(0, rows) + track(1, rows.replace('frame="4"', 'frame="44"')) + track(2, rows, "bike"))
-    path = write(tmp_path, text)
+    path = write_xml(tmp_path, text)
     reference = read_all_ways(path, monkeypatch)[2]
     assert reference["report"]["skipped_by_code"] == {"frame_out_of_range": 1}  # frame 44 of track 1
     for got in read_all_ways(path, monkeypatch, chunk):
@@ -166,9 +165,9 @@ def test_chunk_boundaries_do_not_change_the_result(tmp_path: Path, monkeypatch: 
 
 def test_error_after_cut_rows_names_the_right_line_and_column(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rows = "".join(row(n, n) for n in range(8))  # 3 lines per row
-    assert cut_rows(write(tmp_path, video(track(0, rows)), "good.xml")) == 8
+    assert cut_rows(write_xml(tmp_path, video(track(0, rows)), "good.xml")) == 8
     text = video(track(0, rows + "    </bogus>\n"))
-    path = write(tmp_path, text)
+    path = write_xml(tmp_path, text)
     lines = text.split("\n")
     line = lines.index("    </bogus>") + 1
     outcomes = read_all_ways(path, monkeypatch)
@@ -193,7 +192,7 @@ def test_rows_that_are_not_plain_are_converted_like_parsed_rows(
     ]
     for i, b in enumerate(bad):
         rows = row(0, 0) + b + row(9, 9)
-        path = write(tmp_path, video(track(0, rows)), f"bad{i}.xml")
+        path = write_xml(tmp_path, video(track(0, rows)), f"bad{i}.xml")
         for strict in (False, True):
             first, *others = read_all_ways(path, monkeypatch, strict=strict)
             assert all(o == first for o in others), b
@@ -201,7 +200,7 @@ def test_rows_that_are_not_plain_are_converted_like_parsed_rows(
 
 def test_unknown_or_empty_label_skips_every_cut_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rows = row(0, 0) + row(1, 1, outside=1) + row(2, 2)
-    path = write(tmp_path, video(track(0, rows, "dog") + track(1, rows, "")))
+    path = write_xml(tmp_path, video(track(0, rows, "dog") + track(1, rows, "")))
     assert cut_rows(path) == 6
     first, *others = read_all_ways(path, monkeypatch)
     # 2 rows per track are records (the outside row is not); all skipped
@@ -211,7 +210,7 @@ def test_unknown_or_empty_label_skips_every_cut_row(tmp_path: Path, monkeypatch:
 
 def test_a_comment_stops_the_cutting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rows = row(0, 0) + row(1, 1) + '    <!-- <box frame="2"> -->\n' + row(2, 2) + row(3, 3)
-    path = write(tmp_path, video(track(0, rows)))
+    path = write_xml(tmp_path, video(track(0, rows)))
     assert cut_rows(path) == 2  # the rows before the comment
     first, *others = read_all_ways(path, monkeypatch)
     assert first["report"]["objects_read"] == 4
@@ -220,7 +219,7 @@ def test_a_comment_stops_the_cutting(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_rows_in_a_comment_are_never_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rows = "    <!--\n" + row(0, 0) + row(1, 1) + "    -->\n" + row(2, 2)
-    path = write(tmp_path, video(track(0, rows)))
+    path = write_xml(tmp_path, video(track(0, rows)))
     assert cut_rows(path) == 0
     first, *others = read_all_ways(path, monkeypatch)
     assert first["report"]["objects_read"] == 1
@@ -231,7 +230,7 @@ def test_video_without_frame_range_gets_the_frames_the_rows_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rows = row(5, 1) + row(3, 2) + row(9, 3)
-    path = write(tmp_path, video(track(0, rows) + track(1, rows), head=meta(start=None)))
+    path = write_xml(tmp_path, video(track(0, rows) + track(1, rows), head=meta(start=None)))
     first, *others = read_all_ways(path, monkeypatch)
     assert [f[2] for f in first["frames"]] == ["3", "5", "9"]  # sorted by number
     assert all(o == first for o in others)
@@ -239,7 +238,7 @@ def test_video_without_frame_range_gets_the_frames_the_rows_name(
 
 def test_attribute_dicts_are_shared_within_bounds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rows = "".join(row(n, n, moving=f"v{n}") for n in range(10))  # no two rows alike
-    path = write(tmp_path, video(track(0, rows)))
+    path = write_xml(tmp_path, video(track(0, rows)))
     monkeypatch.setattr(cvat_stream, "ATTR_CACHE_SIZE", 3)
     first, *others = read_all_ways(path, monkeypatch)
     assert [o[0][2] for f in first["frames"] for o in [f[7]]] == [
@@ -251,9 +250,9 @@ def test_attribute_dicts_are_shared_within_bounds(tmp_path: Path, monkeypatch: p
 def test_short_tracks_are_parsed_as_usual(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cvat_xml, "MIN_RUN", 3)
     short, long = "".join(row(n, n) for n in range(2)), "".join(row(n, n) for n in range(3))
-    assert cut_rows(write(tmp_path, video(track(0, short) + track(1, long)))) == 3
+    assert cut_rows(write_xml(tmp_path, video(track(0, short) + track(1, long)))) == 3
     monkeypatch.setattr(cvat_xml, "SHORT_TRACKS", 2)  # after 2 short tracks, the chunk is parsed
-    assert cut_rows(write(tmp_path, video(track(0, short) + track(1, short) + track(2, long)))) == 0
+    assert cut_rows(write_xml(tmp_path, video(track(0, short) + track(1, short) + track(2, long)))) == 0
 
 
 def test_cutting_stops_after_chunks_without_plain_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -262,7 +261,7 @@ def test_cutting_stops_after_chunks_without_plain_rows(tmp_path: Path, monkeypat
         for n in range(10)
     )
     text = video(track(0, polygons) + track(1, "".join(row(n, n) for n in range(10))))
-    path = write(tmp_path, text)
+    path = write_xml(tmp_path, text)
     monkeypatch.setattr(cvat_xml, "CHUNK", 1000)
     assert text.index('<track id="1"') > 1000  # the box track starts in the second chunk
     assert cut_rows(path) > 0
@@ -274,7 +273,7 @@ def test_cutting_stops_after_chunks_without_plain_rows(tmp_path: Path, monkeypat
 
 
 def test_parser_that_defers_tokens_without_flush_is_never_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = write(tmp_path, video(track(0, row(0, 0) + row(1, 1))))
+    path = write_xml(tmp_path, video(track(0, row(0, 0) + row(1, 1))))
     monkeypatch.setattr(cvat_xml, "_DEFERS", True)
     if hasattr(cvat_xml.ET.XMLPullParser, "flush"):
         assert cut_rows(path) == 2
@@ -285,7 +284,7 @@ def test_parser_that_defers_tokens_without_flush_is_never_cut(tmp_path: Path, mo
 def test_a_box_nested_in_a_row_is_not_taken_for_a_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inner = row(1, 1).replace("\n", "\n  ")
     rows = row(0, 0).replace("    </box>\n", "  " + inner + "    </box>\n") + row(2, 2)
-    path = write(tmp_path, video(track(0, rows)))
+    path = write_xml(tmp_path, video(track(0, rows)))
     first, *others = read_all_ways(path, monkeypatch)
     assert all(o == first for o in others)
 
@@ -358,6 +357,6 @@ def test_random_exports_read_the_same_with_and_without_cutting(
         text = text[:at]
     elif damage == "junk":
         text = text[:at] + "</x>" + text[at:]
-    path = write(tmp_path, text)
+    path = write_xml(tmp_path, text)
     first, *others = read_all_ways(path, monkeypatch, chunk, strict)
     assert all(json.dumps(o, default=repr) == json.dumps(first, default=repr) for o in others)

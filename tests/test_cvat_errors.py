@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import read_as, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,13 +35,7 @@ def doc(body: str, meta: str = META, prolog: str = '<?xml version="1.0" encoding
 
 
 def read(tmp_path: Path, text: str | bytes, name: str = "in.xml", **options: Any) -> tuple[Any, Report]:
-    path = tmp_path / name
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    report = Report(strict=bool(options.pop("strict", False)))
-    return READER.read([path], options, report).expand_columns(), report
+    return read_as("cvat", write(tmp_path / name, text), **options)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import read_as, write
 
 from converters.errors import InputError, Report
 from converters.formats.cvat import READER
@@ -40,10 +41,7 @@ def doc(body: str, meta: str | None = None) -> str:
 
 
 def read(tmp_path: Path, text: str, **options: Any) -> tuple[Scene, Report]:
-    path = tmp_path / "annotations.xml"
-    path.write_text(text, encoding="utf-8")
-    report = Report()
-    return READER.read([path], options, report).expand_columns(), report
+    return read_as("cvat", write(tmp_path / "annotations.xml", text), **options)
 
 
 def content(scene: Scene) -> list[tuple[object, ...]]:

@@ -8,10 +8,10 @@ from pathlib import Path
 import orjson
 import pytest
 from conftest import REAL_WORLD
+from helpers import read_as
 from shapely.geometry import Polygon as ShapelyPolygon
 
 from converters.errors import InputError, Report
-from converters.formats.coco import READER
 from converters.formats.coco._rle import rle_to_mask
 from converters.model import Box, Keypoints, MultiPolygon, Polygon, Scene
 
@@ -21,8 +21,7 @@ LF = REAL_WORLD / "labelformat" / "coco"
 
 
 def read(*paths: Path) -> tuple[Scene, Report]:
-    report = Report()
-    scene = READER.read(list(paths), {}, report)
+    scene, report = read_as("coco", paths)
     assert report.records_read == report.records_converted + report.records_skipped
     return scene, report
 

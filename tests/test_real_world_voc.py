@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from conftest import REAL_WORLD
+from helpers import read_as
 
 from converters.errors import Report
-from converters.formats.voc import READER
 from converters.model import Box, Polygon, Scene
 from converters.options import ConvertOptions
 from converters.pipeline import convert
@@ -40,8 +40,7 @@ EXPECTED = {
 
 
 def read(path: Path, options: dict[str, object] | None = None) -> tuple[Scene, Report]:
-    report = Report()
-    return READER.read([path], options or {}, report).expand_columns(), report
+    return read_as("voc", path, Report(), **(options or {}))
 
 
 def test_every_voc_case_is_known() -> None:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from conftest import REAL_WORLD
+from helpers import read_as
 
 from converters.errors import Report
-from converters.formats.yolo import READER
 from converters.model import Box, Polygon, Scene, SceneObject
 from converters.options import ConvertOptions
 from converters.pipeline import convert
@@ -49,8 +49,7 @@ EXPECTED: dict[str, tuple[int, int, int, dict[str, int], Counter[str]]] = {
 
 
 def read(case: Path) -> tuple[Scene, Report]:
-    report = Report()
-    return READER.read([case], {"image_sizes": SIZES}, report), report
+    return read_as("yolo", case, Report(), image_sizes=SIZES)
 
 
 def objects(scene: Scene, sequence: str) -> list[SceneObject]:

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import read_as, write
 from PIL import Image
 
 from converters import ConvertOptions, iter_payloads
 from converters.errors import InputError, Report, UsageError
 from converters.formats import get_reader
-from converters.formats.voc import READER
 from converters.model import Box, Frame, Scene, SceneObject
 
 
@@ -38,13 +38,7 @@ def obj(name: str = "car", box: tuple[object, object, object, object] = (1, 2, 3
 
 
 def read(paths: list[Path], options: Mapping[str, Any] | None = None, report: Report | None = None) -> Scene:
-    return READER.read(paths, options or {}, report if report is not None else Report()).expand_columns()
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+    return read_as("voc", paths, report or Report(), **(options or {}))[0]
 
 
 def only_frame(scene: Scene) -> Frame:

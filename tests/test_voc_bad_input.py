@@ -10,27 +10,19 @@ import contextlib
 from pathlib import Path
 
 import pytest
+from helpers import read_as, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from converters import UsageError
 from converters.errors import InputError, PrelabelError, Report
-from converters.formats.voc import READER
 from converters.model import Scene
 
 HEAD = "<annotation>\n<size><width>100</width><height>50</height></size>\n"
 
 
-def write(path: Path, data: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    path.write_bytes(data)
-    return path
-
-
 def read(paths: list[Path], options: dict[str, object] | None = None, report: Report | None = None) -> Scene:
-    return READER.read(paths, options or {}, report if report is not None else Report()).expand_columns()
+    return read_as("voc", paths, report or Report(), **(options or {}))[0]
 
 
 def one_skip(

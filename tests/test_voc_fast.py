@@ -16,6 +16,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from helpers import write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,12 +28,6 @@ from converters.formats.voc._plain import plain_split
 from converters.model import Box
 
 Outcome = tuple[Any, ...]
-
-
-def write(path: Path, data: str | bytes, encoding: str = "utf-8") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data.encode(encoding) if isinstance(data, str) else data)
-    return path
 
 
 def outcome(path: Path, options: dict[str, Any], fast: bool) -> Outcome:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import read_as
 from PIL import Image
 
 from converters import ConvertOptions, iter_payloads
@@ -89,7 +90,7 @@ def make_root(
 
 
 def read(root: Path, report: Report, options: dict[str, object] | None = None) -> Scene:
-    return READER.read([root], options or {}, report).expand_columns()
+    return read_as("voc", root, report, **(options or {}))[0]
 
 
 def corners(p: Polygon) -> set[tuple[float, float]]:

@@ -5,19 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import read_as, write
 from PIL import Image
 
 from converters import ConvertOptions, iter_payloads
 from converters.errors import InputError, Report, UsageError
-from converters.formats.voc import READER
 from converters.formats.voc._results import result_label
 from converters.model import Box, Scene
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def ann(image_id: str, width: int | None = 500, height: int | None = 375) -> str:
@@ -36,7 +30,7 @@ def voc_root(tmp_path: Path) -> Path:
 
 
 def read(paths: list[Path], options: dict[str, object], report: Report | None = None) -> Scene:
-    return READER.read(paths, options, report if report is not None else Report()).expand_columns()
+    return read_as("voc", paths, report or Report(), **options)[0]
 
 
 # --- file names ------------------------------------------------------------------------------

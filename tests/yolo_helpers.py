@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from helpers import read_as
 from PIL import Image
 
 from converters.errors import Report
-from converters.formats.yolo import READER
 from converters.model import Frame, Scene
 
 
@@ -36,10 +36,7 @@ def sizes(root: Path, mapping: Mapping[str, list[int]], name: str = "sizes.json"
 
 
 def read(inputs: list[Path] | Path, report: Report | None = None, **options: Any) -> tuple[Scene, Report]:
-    rep = report if report is not None else Report()
-    paths = inputs if isinstance(inputs, list) else [inputs]
-    scene = READER.read(paths, options, rep)
-    return scene, rep
+    return read_as("yolo", inputs, report or Report(), **options)
 
 
 def frames(scene: Scene) -> dict[str, Frame]:
