@@ -33,6 +33,7 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_convert.py --boxes 1000000
 	$(PY) benchmarks/bench_submit.py
+	$(PY) benchmarks/bench_hostile.py
 
 bench-quick: $(STAMP)
 	$(PY) benchmarks/bench_convert.py --boxes 100000

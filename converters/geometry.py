@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import shapely
 from shapely.errors import GEOSException
 from shapely.geometry import MultiPolygon as ShapelyMultiPolygon
 from shapely.geometry import Polygon as ShapelyPolygon
@@ -123,12 +122,3 @@ def polygons_to_geometry(parts: list[Polygon]) -> Polygon | MultiPolygon | None:
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else MultiPolygon(parts)
-
-
-def rasterize_polygon(poly: Polygon, height: int, width: int) -> np.ndarray:
-    """Pixel mask of a polygon (pixel centre inside the polygon), for fidelity checks."""
-    geom = _to_shapely(poly)
-    ys, xs = np.mgrid[0:height, 0:width]
-    pts = shapely.points(xs.ravel() + 0.5, ys.ravel() + 0.5)
-    inside = shapely.contains(geom, pts) | shapely.touches(geom, pts)
-    return np.asarray(inside, dtype=bool).reshape(height, width)

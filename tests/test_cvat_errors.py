@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -249,12 +248,11 @@ LAUGHS = (
 )
 
 
-def test_billion_laughs_fails_fast(tmp_path: Path) -> None:
-    # 10^9 "lol"s if expanded; refused at the first entity declaration instead
-    start = time.perf_counter()
+def test_billion_laughs_is_refused(tmp_path: Path) -> None:
+    # 10^9 "lol"s if expanded; refused at the first entity declaration instead (how fast: make bench,
+    # benchmarks/bench_hostile.py)
     with pytest.raises(InputError, match=r"refused: the XML declares entity 'lol'"):
         read(tmp_path, LAUGHS)
-    assert time.perf_counter() - start < 1.0
 
 
 def test_external_entity_is_refused(tmp_path: Path) -> None:
