@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from helpers import write
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from converters import fast_paths
 from converters.errors import PrelabelError, Report
 from converters.formats.cvat import READER
 from converters.formats.cvat import _parse as cvat_stream
@@ -106,16 +108,16 @@ def cut_short_tracks(monkeypatch: pytest.MonkeyPatch) -> None:
 def read_all_ways(
     path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int | None = None, strict: bool = False
 ) -> list[dict[str, Any]]:
-    """The outcome with rows cut (also: only long tracks cut), with rows parsed (column-wise batches),
-    and with rows parsed one by one."""
+    """The outcome with rows cut (also: only long tracks cut), with rows parsed (a MIN_RUN no track
+    reaches; column-wise batches), and on the reference path (rows parsed and converted one by one)."""
     out = []
     with monkeypatch.context() as m:
         if chunk is not None:
             m.setattr(cvat_xml, "CHUNK", chunk)
-        for cut, min_run, fast in ((True, 1, 4), (True, 3, 4), (False, 1, 4), (False, 1, 10**9)):
-            m.setattr(cvat_xml, "CUT_ROWS", cut)
+        for min_run in (1, 3, 10**9):
             m.setattr(cvat_xml, "MIN_RUN", min_run)
-            m.setattr(cvat_stream, "FAST_MIN_ROWS", fast)
+            out.append(outcome(path, strict))
+        with fast_paths.reference_only():
             out.append(outcome(path, strict))
     return out
 
@@ -360,3 +362,14 @@ def test_random_exports_read_the_same_with_and_without_cutting(
     path = write_xml(tmp_path, text)
     first, *others = read_all_ways(path, monkeypatch, chunk, strict)
     assert all(json.dumps(o, default=repr) == json.dumps(first, default=repr) for o in others)
+
+
+def test_reference_only_cuts_nothing_and_converts_row_by_row(tmp_path: Path) -> None:
+    path = write_xml(tmp_path, video(track(0, "".join(row(n, 1.5 + n) for n in range(8)))))
+    assert cut_rows(path) == 8
+    batch = mock.patch.object(cvat_stream.FileReader, "_plain_boxes", side_effect=AssertionError("fast"))
+    with fast_paths.reference_only(), batch:
+        assert cut_rows(path) == 0
+        scene = READER.read([path], {}, Report()).expand_columns()
+    (seq,) = scene.sequences
+    assert [o.geometry.x1 for f in seq.frames for o in f.objects] == [1.5 + n for n in range(8)]

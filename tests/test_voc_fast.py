@@ -20,6 +20,7 @@ from helpers import write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from converters import fast_paths
 from converters.errors import InputError, Report
 from converters.formats.voc import READER
 from converters.formats.voc import _reader as voc
@@ -33,8 +34,7 @@ Outcome = tuple[Any, ...]
 def outcome(path: Path, options: dict[str, Any], fast: bool) -> Outcome:
     """("ok", scene, report) or ("error", message, location, code) of reading ``path``."""
     report = Report()
-    off = mock.patch.object(voc, "plain_split", return_value=None)
-    with off if not fast else contextlib.nullcontext():
+    with fast_paths.reference_only() if not fast else contextlib.nullcontext():
         try:
             scene = READER.read([path], options, report).expand_columns()
         except InputError as exc:
@@ -474,3 +474,12 @@ def test_record_locations_of_small_and_very_large_files(tmp_path: Path) -> None:
         (frame,) = seq.frames
         assert [o.source for o in frame.objects] == [f"{frame.source} <object {k}>" for k in range(1, n + 1)]
         assert all(o.geometry == Box(0.0, 0.0, 2.0, 2.0) for o in frame.objects)  # (1 - 1, 1 - 1, 2, 2)
+
+
+def test_reference_only_never_takes_the_fast_path(tmp_path: Path) -> None:
+    """Inside fast_paths.reference_only() the plain splitter is never called (the comparisons above
+    compare two different paths, not one path twice)."""
+    f = write(tmp_path / "a.xml", COMPACT)
+    with fast_paths.reference_only(), mock.patch.object(voc, "plain_split", side_effect=AssertionError("fast")):
+        scene = READER.read([f], {}, Report()).expand_columns()
+    assert [o.label for o in scene.objects()] == ["dog", "person"]

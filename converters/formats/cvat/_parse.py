@@ -21,6 +21,7 @@ from itertools import compress, repeat
 from operator import attrgetter, contains, itemgetter, lt
 from pathlib import Path
 
+from ... import fast_paths
 from ...errors import InputError, Report
 from ...model import (
     MAX_IMAGE_SIDE,
@@ -187,6 +188,7 @@ class FileReader:
         self.where = where
         self.template = template
         self.report = report
+        self.fast = fast_paths.enabled()  # plain box rows as columns (fast_paths)
         self.meta: Meta | None = None
         self.flavour = ""
         self.stills: list[Sequence] = []
@@ -302,7 +304,7 @@ class FileReader:
 
     def _track_rows(self, t: _Track, label: str, rows: list[ET.Element]) -> None:
         """Convert complete rows of a track (the hot path: one call per batch, not per row)."""
-        if len(rows) >= FAST_MIN_ROWS and t.skip is None and self._plain_boxes(t, label, rows):
+        if self.fast and len(rows) >= FAST_MIN_ROWS and t.skip is None and self._plain_boxes(t, label, rows):
             return
         self._rows_one_by_one(t, label, rows)
 

@@ -32,14 +32,13 @@ from operator import itemgetter
 from pathlib import Path
 from typing import IO
 
+from ... import fast_paths
 from ...errors import InputError
 from ...input_files import open_regular
 from .. import _xml as xmlsafe
 
 CHUNK = 1 << 16
 SAFE_BATCH = 4096
-#: Cutting plain rows out of the bytes (see :class:`_Feeder`); tests turn it off to compare.
-CUT_ROWS = True
 #: Tracks (in one chunk) with fewer rows are parsed as usual: cutting them costs more than it saves;
 #: after so many of them in a chunk, the rest of the chunk is parsed as usual.
 MIN_RUN = 6
@@ -215,7 +214,7 @@ class _Feeder:
         # Expat >= 2.6 may defer a token it got in part until more bytes arrive ("reparse
         # deferral"); then the tree is checked only after flush() made it parse what it has.
         self.flush: Callable[[], None] | None = getattr(parser, "flush", None) if _DEFERS else None
-        self.cutting = CUT_ROWS and plain and (self.flush is not None or not _DEFERS)
+        self.cutting = fast_paths.enabled() and plain and (self.flush is not None or not _DEFERS)
         self.tail = b""  # the last byte seen, to find "<!" split between two chunks
         self.idle = 0  # chunks in a row in which nothing was cut
 

@@ -75,6 +75,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ... import fast_paths
 from ...errors import InputError, Report, UsageError
 from ...input_files import is_special_file
 from ...model import Box, Frame, FrameBoxes, Scene, SceneObject, Sequence
@@ -227,6 +228,7 @@ class _AnnotationReader:
         self.below_one = 0
         self.below_one_first = ""
         self._plain_flags = _PlainFlags()
+        self.fast = fast_paths.enabled()  # plain files split by one regular expression (fast_paths)
 
     # -- one file ------------------------------------------------------------------------------
 
@@ -238,7 +240,7 @@ class _AnnotationReader:
             data = read_bytes(path)
         elif isinstance(data, InputError):
             raise data
-        plain = plain_split(data)
+        plain = plain_split(data) if self.fast else None
         if plain is not None:
             frame = self._read_plain(path, name, root, plain)
             if frame is not None:
