@@ -142,6 +142,8 @@ def _score(value: Any, where: str) -> float | None:
     return float(value)
 
 
+# load_label_map and load_attribute_map read the same file shape (a name, null, or a small mapping
+# per key) into different rules with different keys and messages: kept as two plain loops.
 def load_label_map(path: str | Path) -> dict[str, LabelRule]:
     rules: dict[str, LabelRule] = {}
     for src, v in load_mapping_file(path, "label map").items():

@@ -133,18 +133,14 @@ def check_output(out: str | Path, *, overwrite: bool = False, inputs: Iterable[s
         raise UsageError(f"{opt('out')} {path}: the folder {parent} does not exist")
     for src in inputs:
         if _same(path, Path(src)):
-            raise UsageError(f"out {path} is also an input: choose another output path")
+            raise UsageError(f"{opt('out')} {path} is also an input: choose another output path")
     is_file = path.suffix.lower() == ".jsonl"
     if not path.exists() and not path.is_symlink():
         return path
     if is_file:
         if path.is_dir():
             raise UsageError(f"{opt('out')} {path}: is a folder, not a .jsonl file")
-        if not path.is_file():
-            raise UsageError(f"{opt('out')} {path}: exists and is not a regular file")
-        if not overwrite:
-            raise UsageError(f"{opt('out')} {path}: the file exists; choose a new name, "
-                             f"or pass {opt_on('overwrite')} to replace it")
+        _check_existing_file(path, "out", overwrite)
         return path
     if not path.is_dir():
         raise UsageError(f"{opt('out')} {path}: exists and is not a folder (use a .jsonl name for one file)")
@@ -171,12 +167,17 @@ def check_report(report: str | Path, *, overwrite: bool = False, out: str | Path
         if _same(path, Path(src)):
             raise UsageError(f"{opt('report')} {path} is also an input: choose another report path")
     if path.exists() or path.is_symlink():
-        if not path.is_file():
-            raise UsageError(f"{opt('report')} {path}: exists and is not a regular file")
-        if not overwrite:
-            raise UsageError(f"{opt('report')} {path}: the file exists; choose a new name, "
-                             f"or pass {opt_on('overwrite')} to replace it")
+        _check_existing_file(path, "report", overwrite)
     return path
+
+
+def _check_existing_file(path: Path, option: str, overwrite: bool) -> None:
+    """An existing ``out`` / ``report`` file: a regular file, replaced only with ``overwrite``."""
+    if not path.is_file():
+        raise UsageError(f"{opt(option)} {path}: exists and is not a regular file")
+    if not overwrite:
+        raise UsageError(f"{opt(option)} {path}: the file exists; choose a new name, "
+                         f"or pass {opt_on('overwrite')} to replace it")
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
