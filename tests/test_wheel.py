@@ -10,6 +10,7 @@ invisible to the fresh venv.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -29,8 +30,15 @@ def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subpr
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("wheel")
     dist = tmp / "dist"
+    # built from a copy: setuptools writes build/ and *.egg-info beside the sources it builds
+    src = tmp / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, src / name)
+    for name in ("converters", "schemas"):
+        shutil.copytree(REPO / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
     r = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist),
-              str(REPO)], tmp)
+              str(src)], tmp)
     assert r.returncode == 0, r.stderr
     [wheel] = dist.glob("playment_prelabel-*.whl")
     venv = tmp / "venv"
