@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from helpers import read_as, write
 from shapely.geometry import Polygon as ShapelyPolygon
@@ -527,3 +529,44 @@ def test_tao_results_with_video_ground_truth(tmp_path: Path) -> None:
     [seq] = scene.sequences
     assert (seq.name, seq.is_video, [f.id for f in seq.frames]) == ("v", True, ["1", "2"])
     assert [o.track_id for o in scene.objects()] == [7, 7]
+
+
+# --- leniency for files other converters write (issue 13) --------------------------------------
+
+
+def test_sizes_written_as_numeric_strings_are_numbers(tmp_path: Path) -> None:
+    images = [{"id": 1, "file_name": "a.jpg", "width": "3264", "height": "2448"},
+              {"id": 2, "file_name": "b.jpg", "width": 100, "height": "50.5"}]
+    anns = [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [326.4, 244.8, 326.4, 244.8]},
+            {"id": 2, "image_id": 2, "category_id": 1, "bbox": [10, 5, 20, 10]}]
+    scene, report = read(tmp_path, {"images": images, "annotations": anns, "categories": CATS})
+    a, b = scene.frames()
+    assert (a.width, a.height, b.width, b.height) == (3264, 2448, 100, 50.5)
+    assert a.objects[0].geometry == Box(326.4, 244.8, 652.8, 489.6)
+    assert report.warnings == {"size_as_text": 2}  # one warning for the file, counting both images
+    [issue] = report.issues
+    assert issue.location.endswith(":$.images[0]") and "read as numbers" in issue.message
+
+
+def test_a_category_name_that_is_a_number_becomes_its_text(tmp_path: Path) -> None:
+    cats = [{"id": 1, "name": 0}, {"id": 2, "name": 7.5}]
+    anns = [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1]},
+            {"id": 2, "image_id": 1, "category_id": 2, "bbox": [0, 0, 1, 1]}]
+    scene, _ = read(tmp_path, {"images": [IMG], "annotations": anns, "categories": cats})
+    assert [o.label for o in scene.objects()] == ["0", "7.5"]
+    assert scene.labels == ["0", "7.5"]
+
+
+def test_empty_annotations_give_empty_frames_and_exit_0(tmp_path: Path) -> None:
+    from converters.cli import main
+
+    images = [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 10},
+              {"id": 2, "file_name": "b.jpg", "width": 20, "height": 10}]
+    src = write(tmp_path / "in.json", {"images": images, "annotations": [], "categories": CATS})
+    out = tmp_path / "jobs.jsonl"
+    code = main(["convert", str(src), "--from", "coco", "--out", str(out), "--quiet"],
+                stdout=io.StringIO(), stderr=io.StringIO())
+    assert code == 0
+    jobs = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    assert [j["reference_id"] for j in jobs] == ["a", "b"]  # a still image's sequence: its name without extension
+    assert all(j["data"]["maker_response"]["video2d"]["data"]["annotations"] == [] for j in jobs)

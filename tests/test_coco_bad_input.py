@@ -114,7 +114,8 @@ def test_duplicate_image_ids(tmp_path: Path) -> None:
         {"id": 1, "file_name": "a.jpg", "height": 8},
         {"id": 1, "file_name": "a.jpg", "width": 0, "height": 8},
         {"id": 1, "file_name": "a.jpg", "width": 10, "height": -3},
-        {"id": 1, "file_name": "a.jpg", "width": "10", "height": 8},
+        {"id": 1, "file_name": "a.jpg", "width": "ten", "height": 8},
+        {"id": 1, "file_name": "a.jpg", "width": "0", "height": 8},  # a numeric string must still be > 0
     ],
 )
 def test_missing_or_zero_image_size(tmp_path: Path, image: dict[str, Any]) -> None:
@@ -157,7 +158,7 @@ def test_duplicate_category_id(tmp_path: Path) -> None:
             {"images": [IMG], "annotations": [{"image_id": 1, "file_name": "a.png", "segments_info": []}]},
             "panoptic",
         ),
-        ({"images": [IMG], "annotations": [], "categories": []}, "image_info"),
+        ({"images": [IMG], "categories": []}, "image_info"),  # no 'annotations' key at all
         (
             {
                 "images": [IMG],

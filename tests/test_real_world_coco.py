@@ -77,10 +77,10 @@ def test_coco_stuff() -> None:
 
 def test_coco_all_tasks_directory() -> None:
     scene, report = read(DM / "coco_all_tasks")
-    # objects: instances 1 + 2, person_keypoints 1 + 2, stuff 1 + 1; ignored: captions, image_info,
-    # labels, panoptic (train + val each)
+    # objects: instances 1 + 2, person_keypoints 1 + 2, stuff 1 + 1; image_info ("annotations": []):
+    # images only, the same a and b; ignored: captions, labels, panoptic (train + val each)
     assert (report.objects_read, report.records_skipped) == (8, 0)
-    assert report.warnings["file_ignored"] == 8
+    assert report.warnings["file_ignored"] == 6
     assert [(s.name, len(s.frames[0].objects)) for s in scene.sequences] == [("a", 3), ("b", 5)]
 
 
@@ -88,7 +88,6 @@ def test_coco_all_tasks_directory() -> None:
     ("path", "what"),
     [
         (DM / "coco_captions" / "annotations" / "captions_train.json", "captions"),
-        (DM / "coco_image_info" / "annotations" / "image_info_val.json", "image_info"),
         (DM / "coco_labels" / "annotations" / "labels_train.json", "labels"),
         (DM / "coco_panoptic" / "annotations" / "panoptic_val.json", "panoptic"),
         (DM / "coco_panoptic", "panoptic"),
@@ -151,3 +150,10 @@ def test_labelformat_binary_mask() -> None:
     area = sum(ShapelyPolygon(p.exterior).area for p in parts)
     assert area == pytest.approx(938, rel=0.02)
     assert crowd.geometry.bounds() == pytest.approx((12, 524, 12 + 382, 524 + 34), abs=0.5)
+
+
+def test_image_info_with_empty_annotations_is_a_dataset_without_objects() -> None:
+    """``"annotations": []`` (here with ``"categories": []`` too): its images are empty frames."""
+    scene, report = read(DM / "coco_image_info" / "annotations" / "image_info_val.json")
+    assert [(f.file_name, f.width, f.height, f.objects) for f in scene.frames()] == [("b.jpg", 5, 10, [])]  # id 40
+    assert (report.records_read, report.records_skipped, report.warnings) == (0, 0, {})

@@ -135,13 +135,13 @@ def file_kind(data: Any, path: Path) -> str:
         and not any(type(a) is dict and _has_geometry(a) for a in anns)
     ):
         _no_objects(anns, path)
-    if not anns and type(data.get("images")) is list:
+    if anns is None and type(data.get("images")) is list:
         raise NoObjects(
-            f"COCO image_info file: it lists {len(data['images'])} image(s) but no annotations, "
+            f"COCO image_info file: it lists {len(data['images'])} image(s) and has no 'annotations', "
             "so it carries no objects to convert",
-            f"{path}:$.annotations",
+            f"{path}:$",
         )
-    return "dataset"
+    return "dataset"  # "annotations": [] too: a dataset whose images hold no object (empty frames)
 
 
 def _has_geometry(a: dict[str, Any]) -> bool:
@@ -182,6 +182,8 @@ class Categories:
                 raise InputError(f"category id must be an integer or a string, got {describe(cid)}", f"{loc}.id")
             if cid in self.labels:
                 raise InputError(f"duplicate category id {cid!r}", f"{loc}.id")
+            if isinstance(name, (int, float)) and not isinstance(name, bool) and math.isfinite(name):
+                name = format(name, "g") if isinstance(name, float) else str(name)  # a number as name: 0 -> "0"
             if type(name) is not str or not name:
                 raise InputError(f"category name must be a non-empty string, got {describe(name)}", f"{loc}.name")
             self.labels[cid] = name
@@ -216,8 +218,25 @@ def _positive(v: Any) -> bool:
     return (type(v) is int or type(v) is float) and v > 0 and math.isfinite(v)
 
 
-def read_images(data: dict[str, Any], path: Path) -> tuple[dict[Any, Frame], list[ImageMeta], dict[Any, Any]]:
-    """``images`` -> (id -> Frame, per-image metadata in order, video id -> ``videos`` entry)."""
+def _number_text(v: Any) -> Any:
+    """A size written as text (``"3264"``, as some converters write it) as its number; else ``v``."""
+    if type(v) is str:
+        try:
+            n = float(v)
+        except ValueError:
+            return v
+        return int(n) if n.is_integer() else n
+    return v
+
+
+def read_images(
+    data: dict[str, Any], path: Path, report: Report
+) -> tuple[dict[Any, Frame], list[ImageMeta], dict[Any, Any]]:
+    """``images`` -> (id -> Frame, per-image metadata in order, video id -> ``videos`` entry).
+    A width or height written as a numeric string is read as the number (warned ``size_as_text``,
+    once per file with the count)."""
+    as_text = 0
+    first_text = ""
     videos = {v.get("id"): v for v in list_field(data, "videos", path, required=False) if type(v) is dict}
     frames: dict[Any, Frame] = {}
     metas: list[ImageMeta] = []
@@ -237,6 +256,11 @@ def read_images(data: dict[str, Any], path: Path) -> tuple[dict[Any, Frame], lis
         h: Any = im.get("height")
         if vid is not None and (w is None or h is None) and vid in videos:
             w, h = videos[vid].get("width"), videos[vid].get("height")
+        if type(w) is str or type(h) is str:
+            w, h = _number_text(w), _number_text(h)
+            if _positive(w) and _positive(h):
+                as_text += 1
+                first_text = first_text or loc
         if not (_positive(w) and _positive(h)):
             raise InputError(f"image width and height must be positive numbers, got {w!r} x {h!r}", loc)
         if w > MAX_IMAGE_SIDE or h > MAX_IMAGE_SIDE:
@@ -244,4 +268,7 @@ def read_images(data: dict[str, Any], path: Path) -> tuple[dict[Any, Frame], lis
         frame = Frame(str(iid), name, w, h, 0, [], loc)
         frames[iid] = frame
         metas.append((frame, vid, im.get("frame_index", im.get("frame_id"))))
+    if as_text:
+        report.warn("size_as_text", f"{as_text} image(s) give width/height as text (e.g. \"3264\"); read as numbers",
+                    first_text, as_text)
     return frames, metas, videos

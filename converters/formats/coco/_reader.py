@@ -389,7 +389,7 @@ def _read_dataset(path: Path, data: Any, kind: str, builder: _SceneBuilder, repo
         )
         builder.sequences.extend(seqs)
         return
-    frames, metas, videos = read_images(data, path)
+    frames, metas, videos = read_images(data, path, report)
     ctx = _Context(frames, cats, report, skip_crowd, results=False, track_categories=_track_categories(data))
     tracks = read_annotations(anns, ctx, f"{path}:$.annotations")
     stills, seqs = group_sequences(path, metas, videos, tracks)
@@ -419,7 +419,7 @@ class _GroundTruth:
         anchor = paths[0]
         self.cats = Categories(merged, anchor, report)
         if merged["images"]:
-            self.frames, self.metas, self.videos = read_images(merged, anchor)
+            self.frames, self.metas, self.videos = read_images(merged, anchor, report)
         elif merged["videos"]:
             self.ytvis = video_sequences(anchor, merged["videos"])
         self.tracks = False
