@@ -80,7 +80,7 @@ def read_scene(
 
 
 def _checked(validator: PayloadValidator, payload: dict[str, Any], job: Job) -> dict[str, Any]:
-    issues = validator.check(payload, f"job {job.reference_id!r}")
+    issues = [i for i in validator.check(payload, f"job {job.reference_id!r}") if i.severity == "error"]
     if issues:
         raise SchemaValidationError(issues)
     return payload

@@ -7,6 +7,7 @@ fast path (jsonschema_rs) is cross-checked against jsonschema on every case.
 from __future__ import annotations
 
 import copy
+import io
 import json
 import math
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from typing import Any
 
 import jsonschema
 import numpy as np
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -624,6 +626,8 @@ def test_create_a_job_examples_in_a_video_job(kind: str) -> None:
         ]
         assert issues[0].severity == "error"
         assert "p4" in issues[0].message
+    elif kind == "rectangle":  # the page's rectangle object has "label": "": a warning only
+        assert [(i.severity, i.code) for i in issues] == [("warning", "empty_label")]
     else:
         assert issues == []
 
@@ -810,7 +814,8 @@ def test_unknown_labels_with_a_label_set() -> None:
 
 def test_empty_per_frame_label_is_not_checked_against_the_label_set() -> None:
     payload = _mutated(video_job, setp((*F1, "label"), ""))
-    assert PayloadValidator(label_set=set(LABELS.values())).check(payload) == []
+    issues = PayloadValidator(label_set=set(LABELS.values())).check(payload)
+    assert [(i.severity, i.code) for i in issues] == [("warning", "empty_label")]  # never unknown_label
 
 
 def test_image_labels_with_a_label_set() -> None:
@@ -1070,3 +1075,24 @@ def test_validate_paths_with_label_set_and_video_key(tmp_path: Path) -> None:
     assert count == 1
     where = f"{tmp_path / 'v.json'} reference_id=job-1 $.data.maker_response.video_2d.data.annotations[4]"
     assert [i.location for i in issues] == [f"{where}.label", f"{where}.frames.f1.label"]
+
+
+def test_an_empty_per_frame_label_is_a_warning_as_in_the_create_a_job_example(tmp_path: Path) -> None:
+    """The create-a-job page's annotation object has ``"label": ""``: ``empty_label``, a warning;
+    ``validate`` exits 0 and names where it is. A tracker without a label stays an error."""
+    from converters.cli import main
+
+    payload = video_job()
+    trackers = payload["data"]["maker_response"]["video2d"]["data"]["annotations"]
+    trackers[0]["frames"]["f1"]["label"] = ""
+    issues = PayloadValidator().check(payload)
+    assert [(i.severity, i.code, i.path) for i in issues] == [
+        ("warning", "empty_label", ("data", "maker_response", "video2d", "data", "annotations", 0, "frames", "f1",
+                                    "label"))]
+    src = tmp_path / "job.json"
+    src.write_bytes(orjson.dumps(payload))
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["validate", str(src)], stdout=out, stderr=err) == 0
+    assert "warning [empty_label]" in out.getvalue() and "0 problem(s), 1 warning(s)" in err.getvalue()
+    trackers[0]["label"] = ""
+    assert [i.code for i in PayloadValidator().check(payload) if i.severity == "error"] == ["empty_string"]

@@ -29,8 +29,11 @@ def run(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     checked, issues = validate_paths(ns.paths, label_set=label_set, video_key=ns.video_key)
     for issue in issues:
         stdout.write(f"{issue}\n")
+    errors = sum(1 for i in issues if i.severity == "error")
     if not ns.quiet:
-        stderr.write(f"{checked} payload(s) checked, {len(issues)} problem(s)\n")
-    return 1 if issues else 0
+        warned = len(issues) - errors
+        stderr.write(f"{checked} payload(s) checked, {errors} problem(s)"
+                     + (f", {warned} warning(s)\n" if warned else "\n"))
+    return 1 if errors else 0
 
 

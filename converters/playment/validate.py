@@ -17,11 +17,13 @@ Two stages per payload (:meth:`PayloadValidator.check`):
      exporter uses), ``invalid_polygon`` (shapely's ``explain_validity``, or zero area);
    - lines with ``edges`` (A7): ``unknown_point``, ``degenerate_edge``, ``edges_not_chain``;
    - ``unknown_label``: a label outside the project's label set, when one is given (A14).
-     An empty per-frame ``label`` (allowed: the create-a-job example has one) is not checked.
+   - ``empty_label`` (a warning, not an error): a per-frame object with ``"label": ""``, as in the
+     create-a-job page's own example; the tracker's label names the class. ``convert`` never
+     writes one. A tracker or image item without a label is a schema error (``empty_string``).
 
 Cuboid faces can only name p1..p8 (schema ``enum``), so they need no semantic check.
 
-Every :class:`~converters.errors.Issue` has severity ``error``, a short code, the location
+Every :class:`~converters.errors.Issue` but ``empty_label`` has severity ``error``, a short code, the location
 ``"<location> $.json.path"`` and that JSON path as parts in ``Issue.path``. Schema codes:
 ``missing_field``, ``unexpected_field``, ``wrong_type``, ``out_of_range``, ``empty_string``,
 ``bad_format``, ``bad_value``, ``type_mismatch``, ``wrong_count``, ``duplicate_item``,
@@ -307,6 +309,8 @@ class PayloadValidator:
             for i, per_frame in enumerate(per_frames):
                 if not known.issuperset(per_frame):
                     issues += _unknown_frames(per_frame, known, where, (*base, i, "frames"))
+        if any(obj["label"] == "" for obj in objects):
+            issues += _empty_labels(trackers, base, where)
         ids = [tracker["_id"] for tracker in trackers]
         ids += [obj["_id"] for obj in objects]
         if len(set(ids)) != len(ids):
@@ -449,6 +453,19 @@ def _shaped(trackers: list[dict[str, Any]], base: PathParts) -> list[tuple[str, 
     return [(kind, obj, (*base, i, "frames", fid)) for i, tracker in enumerate(trackers)
             if (kind := tracker["type"]) == "polygon" or kind == "line"
             for fid, obj in tracker["frames"].items()]
+
+
+def _empty_labels(trackers: list[dict[str, Any]], base: PathParts, where: str) -> list[Issue]:
+    out = []
+    for i, tracker in enumerate(trackers):
+        for fid, obj in tracker["frames"].items():
+            if obj["label"] == "":
+                path = (*base, i, "frames", fid, "label")
+                text = json_path(path)
+                out.append(Issue("warning", "empty_label", f"the object on frame {fid!r} has an empty label; "
+                                 f"Playment shows the tracker's label {tracker['label']!r}",
+                                 f"{where} {text}" if where else text, path))
+    return out
 
 
 def _video_field(trackers: list[dict[str, Any]], base: PathParts, key: str) -> Iterator[tuple[str, PathParts]]:
