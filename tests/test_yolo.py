@@ -95,14 +95,29 @@ def test_detect_columns_inferred_when_unambiguous(tmp_path: Path) -> None:
     assert (obj.confidence, obj.track_id) == (0.875, 7)
 
 
-def test_six_values_are_never_guessed(tmp_path: Path) -> None:
-    folder, size_file = _prediction(tmp_path, "0 0.5 0.5 0.25 0.5 0.875")
+def test_six_values_that_read_both_ways_are_never_guessed(tmp_path: Path) -> None:
+    """A 6th value of 1 (or 0) in every row is a confidence or a track id alike: say which."""
+    folder, size_file = _prediction(tmp_path, "0 0.5 0.5 0.25 0.5 1\n0 0.5 0.5 0.25 0.5 0")
     with pytest.raises(InputError) as err:
         read(folder, image_sizes=size_file, yolo_task="detect")
     message = str(err.value)
-    assert "img.txt:1" in message and "0 0.5 0.5 0.25 0.5 0.875" in message
+    assert "img.txt:1" in message and "0 0.5 0.5 0.25 0.5 1" in message
     assert "--yolo-columns conf" in message and "--yolo-columns track" in message
     assert err.value.code == "ambiguous_columns"
+
+
+def test_a_fractional_sixth_value_is_a_confidence(tmp_path: Path) -> None:
+    """Track ids are whole numbers, so 0.875 can only be a confidence (Ultralytics save_conf)."""
+    folder, size_file = _prediction(tmp_path, "0 0.5 0.5 0.25 0.5 1\n0 0.5 0.5 0.25 0.5 0.875")
+    scene, _ = read(folder, image_sizes=size_file)
+    assert [(o.confidence, o.track_id) for o in scene.objects()] == [(1.0, None), (0.875, None)]
+
+
+def test_a_sixth_value_above_one_is_a_track_id(tmp_path: Path) -> None:
+    """A confidence is at most 1, so a whole number above it can only be a track id."""
+    folder, size_file = _prediction(tmp_path, "0 0.5 0.5 0.25 0.5 1\n0 0.5 0.5 0.25 0.5 17")
+    scene, _ = read(folder, image_sizes=size_file)
+    assert [(o.confidence, o.track_id) for o in scene.objects()] == [(None, 1), (None, 17)]
 
 
 def test_dataset_layout_means_no_trailing_columns(tmp_path: Path) -> None:

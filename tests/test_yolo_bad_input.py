@@ -172,12 +172,13 @@ def test_label_without_image_when_images_are_given(tmp_path: Path) -> None:
     assert err.value.code == "no_image"
 
 
-def test_no_image_size_names_the_label_file(tmp_path: Path) -> None:
-    write(tmp_path, {"labels/a.txt": GOOD})
+def test_dota_rows_without_an_image_size_name_the_label_file(tmp_path: Path) -> None:
+    """DOTA rows are pixels: without an image or a size they cannot be normalized (YOLO rows can)."""
+    write(tmp_path, {"labelTxt/a.txt": "10 10 20 10 20 20 10 20 plane 0\n"})
     with pytest.raises(InputError) as err:
-        read(tmp_path / "labels")
+        read(tmp_path / "labelTxt")
     assert err.value.location is not None and err.value.location.endswith("a.txt")
-    assert "--image-sizes" in err.value.message
+    assert "--image-sizes" in err.value.message and err.value.code == "no_image_size"
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,12 @@
 - ``--sequence-pattern``: groups ``sequence`` and ``frame`` matched against the label path without
   ``.txt`` (then its file name); no gap filling (the numbering scheme is unknown).
 - Size: an ``--image-sizes`` entry (full path, relative path, unique stem), else the image header
-  (the paired image, or an image found where the label's image would be), else InputError.
+  (the paired image, or an image found where the label's image would be). A label without any of
+  these (the ``save_txt`` output of a detector, a label export without its images) is a frame in
+  normalized units: width = height = 1, so YOLO's normalized values pass through unchanged (clamping
+  still works; nothing needs pixels); its file name is the label's path without ``.txt``
+  (``Spec.imageless``; the reader counts these frames). With ``--images`` given, a label that matches
+  no image stays an error.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ class Spec:
     width: float
     height: float
     video: bool
+    imageless: bool = False  # no image and no size known: normalized units (width = height = 1)
 
 
 
@@ -106,10 +112,9 @@ class FramePlanner:
         if self.images_given:
             raise InputError("no image in --images matches this label file (same relative path or file "
                              "name, any image extension)", self.loc(item.label), "no_image")
-        raise InputError(
-            f"the image size is unknown: no image found (looked for {virtual[0]}.*); pass --images FOLDER "
-            "or --image-sizes FILE (for a video, key the video file, e.g. clip.mp4)",
-            self.loc(item.label), "no_image_size")
+        spec = self._still(item, rel, 1.0, 1.0)
+        spec.imageless = True
+        return spec
 
     def _image_on_disk(self, candidates: list[str]) -> str | None:
         """An existing image at one of the places a label's image would be (any image extension;
@@ -184,9 +189,11 @@ class FramePlanner:
             hit = None if self.images_given else self.sizes.find([], [rel], base)
             size = (hit[0], hit[1]) if hit is not None else self._video_size(seq)
             if size is None:
-                raise InputError(f"the size of frame {frame!r} of sequence {seq!r} is unknown: pass --images "
-                                 "with the frame images, or --image-sizes keyed by frame image or video",
-                                 self.loc(item.label or ""), "no_image_size")
+                if self.images_given:
+                    raise InputError(f"the size of frame {frame!r} of sequence {seq!r} is unknown: no image in "
+                                     "--images matches it; add the frame images, or --image-sizes keyed by frame "
+                                     "image or video", self.loc(item.label or ""), "no_image_size")
+                return Spec(item, seq, frame, order, rel, 1.0, 1.0, True, imageless=True)
             (w, h), file_name = size, rel
         return Spec(item, seq, frame, order, file_name, w, h, True)
 

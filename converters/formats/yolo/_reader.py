@@ -251,6 +251,10 @@ class _Run:
         final = [c for c in cands if all(c.fits(n, inference=True) for n in counts)]
         if len(final) == 1:
             return final[0], "the value counts of all rows", False
+        if len(final) > 1:
+            final = self._plausible(final, labels, cache)
+            if len(final) == 1:
+                return final[0], "the values of the trailing columns of all rows", False
         if not final:
             seen = "; ".join(f"{loc} has {n} values" for n, loc in sorted(counts.items())[:4])
             raise InputError(f"no single YOLO row layout fits every row ({seen}); declare it with "
@@ -279,6 +283,14 @@ class _Run:
                 if tokens and not (ln <= 2 and is_dota_header(tokens)):
                     return path, ln, raw, tokens
         return None
+
+    def _plausible(self, layouts: list[Layout], labels: list[str], cache: dict[str, bytes]) -> list[Layout]:
+        """The layouts whose trailing columns hold what they must in every row: a track id is a
+        whole number, a confidence lies in [0, 1] (Ultralytics writes ``conf`` then the track id).
+        A 6-value detect row with a fractional 6th value is a confidence; one above 1 a track id."""
+        rows = [raw.split() for path in labels for raw in split_lines(cache[path], self.loc(path))]
+        rows = [t for t in rows if t]
+        return [c for c in layouts if all(_trailing_fit(c, t) for t in rows)]
 
     def _count_values(self, labels: list[str], cache: dict[str, bytes]) -> dict[int, str]:
         """Every distinct value count of the rows of all files -> the first place it occurs."""
@@ -311,6 +323,15 @@ class _Run:
             obb_as_rectangle=self.obb_rect,
         )
         frames = self.frames(specs, parser, cache, dota)
+        imageless = [spec for spec in specs if spec.imageless]
+        if imageless:
+            first = imageless[0].item.label or ""
+            self.report.warn(
+                "no_image",
+                f"{len(imageless)} frame(s) have no image and no size (e.g. a detector's save_txt output): "
+                "their normalized coordinates are kept as they are, and each frame is named after its label "
+                "file; give the frame URLs with --frame-url, e.g. 'https://host/images/{file_name}.jpg'",
+                self.loc(first), len(imageless))
         scene = Scene(self.planner.sequences(frames), _labels(names, parser), _scene_name(datasets))
         return scene
 
@@ -326,6 +347,9 @@ class _Run:
                 data = cache.pop(label, None)
                 if data is None:
                     data = self.read_label(label)
+                if dota and spec.imageless and data.strip():
+                    raise InputError("DOTA labelTxt rows are in pixels, so the image size is needed and no image "
+                                     "was found: pass --images FOLDER or --image-sizes FILE", source, "no_image_size")
                 if dota:
                     parser.parse_dota(data, source, frame.objects)
                 else:
@@ -407,3 +431,17 @@ class YoloReader:
 READER = YoloReader()
 
 __all__ = ["READER", "YoloOptions", "YoloReader"]
+
+
+def _trailing_fit(layout: Layout, tokens: list[bytes]) -> bool:
+    """Can ``tokens`` end with ``layout``'s trailing columns? (Unreadable values are the parser's
+    to report, not a reason to drop a layout.)"""
+    try:
+        if layout.track and not float(tokens[-1]).is_integer():
+            return False
+        if layout.conf:
+            conf = float(tokens[-1 - int(layout.track)])
+            return 0.0 <= conf <= 1.0
+    except (ValueError, IndexError):
+        return True
+    return True
