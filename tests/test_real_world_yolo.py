@@ -37,9 +37,9 @@ EXPECTED: dict[str, tuple[int, int, int, dict[str, int], Counter[str]]] = {
     "darknet_labels_dir": (4, 4, 2, {}, Counter({"label_2": 2, "label_4": 2})),
     # no names: class ids 2, 4 (1.txt) and 1, 3 (2.txt)
     "kaggle_relaxed_yolo": (4, 4, 2, {}, Counter({"1": 1, "2": 1, "3": 1, "4": 1})),
-    # val: ../valid/images does not exist (the folder is val/): warned, found by the scan
-    "roboflow_yolo_data_yaml": (4, 4, 3, {"split_not_found": 1}, Counter({"label_0": 2, "label_1": 2})),
-    "roboflow_yolo_obb_labeltxt": (4, 4, 3, {"split_not_found": 1}, Counter({"label_0": 2, "label_1": 2})),
+    # val: ../valid/images does not exist; the folder is val/, the same split under another name: warned
+    "roboflow_yolo_data_yaml": (4, 4, 3, {"split_renamed": 1}, Counter({"label_0": 2, "label_1": 2})),
+    "roboflow_yolo_obb_labeltxt": (4, 4, 3, {"split_renamed": 1}, Counter({"label_0": 2, "label_1": 2})),
     # file 1: 16, 0, 0, 0, 13, 13, 1, 0; file 2: 31 x 6, 0, 1
     "yolov8_detection": (16, 16, 2, {}, Counter({"person": 5, "bench": 2, "bicycle with space": 2,
                                                   "dog": 1, "snowboard": 6})),

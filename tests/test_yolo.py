@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from yolo_helpers import conserved, frames, read, sizes, write
 
-from converters.errors import InputError
+from converters.errors import InputError, UsageError
 from converters.geometry import polygon_problem
 from converters.model import Box, Keypoints, MultiPolygon, Polygon
 
@@ -331,11 +331,18 @@ def test_names_flag_formats(tmp_path: Path, file_name: str, content: str) -> Non
     assert frames(scene)["img"].objects[0].label == "two"
 
 
-def test_names_from_nc_only_and_class_ids_without_names(tmp_path: Path) -> None:
+def test_a_dataset_file_without_names_asks_for_them(tmp_path: Path) -> None:
+    """nc alone names no class: an error asking for --names, never labels "0", "1", "2"."""
     write(tmp_path, {"data.yaml": "train: images\nnc: 3\n", "images/a.png": "10x10",
-                     "labels/a.txt": "2 0.5 0.5 0.1 0.1\n"})
-    scene, _ = read(tmp_path)
-    assert scene.labels == ["0", "1", "2"]
+                     "labels/a.txt": "2 0.5 0.5 0.1 0.1\n", "n.txt": "cat\ndog\nbird\n"})
+    with pytest.raises(UsageError, match=r"data.yaml gives no class names .*--names FILE"):
+        read(tmp_path)
+    scene, _ = read(tmp_path, names=str(tmp_path / "n.txt"))
+    assert [o.label for o in scene.objects()] == ["bird"]
+
+
+def test_class_ids_of_a_folder_without_names(tmp_path: Path) -> None:
+    """A plain label folder (no dataset file) has nothing to ask: its class ids are its labels."""
     folder, size_file = _prediction(tmp_path / "p", "10 0.5 0.5 0.1 0.1\n3 0.5 0.5 0.1 0.1")
     scene, _ = read(folder, image_sizes=size_file)
     assert scene.labels == ["3", "10"]  # ids seen, in numeric order

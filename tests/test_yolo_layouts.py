@@ -48,8 +48,46 @@ def test_roboflow_style_paths_are_tolerated(tmp_path: Path) -> None:
     })
     scene, rep = read(tmp_path)
     assert list(frames(scene)) == ["train/images/t", "val/images/v"]
-    assert rep.warnings == {"split_not_found": 1}
-    assert rep.issues[0].location.endswith("data.yaml:$.val")
+    assert rep.warnings == {"split_renamed": 1}  # valid and val: the same split under two names
+    assert rep.issues[0].location.endswith("data.yaml:$.val") and "val/images" in rep.issues[0].message
+
+
+def test_a_missing_split_is_an_error_naming_it(tmp_path: Path) -> None:
+    """As Ultralytics: a split path that does not exist stops the run (no scan of the whole folder)."""
+    write(tmp_path, {"data.yaml": "train: images/train\nval: images/holdout\nnames: [x]\n",
+                     "images/train/t.jpg": "10x10", "labels/train/t.txt": ROW})
+    with pytest.raises(InputError) as err:
+        read(tmp_path)
+    assert err.value.location is not None and err.value.location.endswith("data.yaml:$.val")
+    assert "'images/holdout' not found" in err.value.message and err.value.code == "missing_split"
+
+
+def test_splits_as_image_files_folders_and_lists_each_image_once(tmp_path: Path) -> None:
+    """train: a list of image files and a folder; val = test (the same list file): every image once."""
+    write(tmp_path, {
+        "data.yaml": "train: [images/a.png, images/more]\nval: val.txt\ntest: val.txt\nnames: [x]\n",
+        "images/a.png": "10x10", "labels/a.txt": ROW,
+        "images/more/b.png": "20x10", "labels/more/b.txt": ROW,
+        "val.txt": "images/c.png\n", "images/c.png": "10x20", "labels/c.txt": ROW,
+    })
+    scene, rep = read(tmp_path)
+    assert sorted(frames(scene)) == ["images/a", "images/c", "images/more/b"]
+    assert rep.warnings == {"split_duplicate": 1}  # c.png, listed by val and by test
+
+
+def test_darknet_data_paths_resolve_from_the_project_root(tmp_path: Path) -> None:
+    """PyTorch-YOLOv3: config/custom.data names data/custom/... relative to the repository root."""
+    write(tmp_path, {
+        "config/custom.data": "classes = 1\ntrain = data/custom/train.txt\nvalid = data/custom/train.txt\n"
+                              "names = data/custom/classes.names\n",
+        "data/custom/classes.names": "fish\n",
+        "data/custom/train.txt": "data/custom/images/f.jpg\n",
+        "data/custom/images/f.jpg": "40x20", "data/custom/labels/f.txt": ROW,
+    })
+    (tmp_path / ".git").mkdir()
+    scene, rep = read(tmp_path / "config" / "custom.data")
+    [obj] = scene.objects()
+    assert obj.label == "fish" and rep.warnings == {"split_duplicate": 1}  # train = valid: read once
 
 
 def test_split_as_image_list(tmp_path: Path) -> None:

@@ -98,6 +98,7 @@ class Dataset:
     kpt_names: dict[int, tuple[str, ...]] | tuple[str, ...] | None = None
     is_dataset: bool = False
     dota: bool = False
+    source: str = ""  # the dataset file (data.yaml, obj.data) it was read from, if any
 
 
 @dataclass
@@ -234,6 +235,43 @@ def _resolve(root: Path, entry: str) -> Path:
     return cand
 
 
+#: Split folder names that exports write for one another (Roboflow writes ``valid``, most tools ``val``).
+_SPLIT_ALIASES = {"valid": ("val", "validation"), "val": ("valid", "validation"), "validation": ("val", "valid")}
+#: How many folders above a Darknet ``.data`` file its relative paths may start from.
+_DATA_FILE_PARENTS = 3
+
+
+def _split_alias(root: Path, entry: str) -> Path | None:
+    """An existing folder for a split path that does not exist, when one component is another
+    name of the same split (``../valid/images`` written, ``val/images`` on disk)."""
+    parts = Path(entry).parts
+    for i, part in enumerate(parts):
+        for alias in _SPLIT_ALIASES.get(part.lower(), ()):
+            cand = Path(*parts[:i], alias, *parts[i + 1 :]).as_posix()
+            found = _resolve(root, cand)
+            if found.exists():
+                return found
+    return None
+
+
+def resolve_upwards(start: Path, value: str) -> tuple[Path, Path]:
+    """(path, base folder) for a relative path of a Darknet ``.data`` file: against the file's
+    folder, then each parent up to :data:`_DATA_FILE_PARENTS` levels or a folder holding ``.git``
+    (PyTorch-YOLOv3's ``config/custom.data`` names ``data/custom/classes.names``, relative to the
+    repository root). Nothing found: the path against ``start`` itself."""
+    if Path(value).is_absolute():
+        return Path(value), start
+    base = start
+    for _ in range(_DATA_FILE_PARENTS + 1):
+        cand = _resolve(base, value)
+        if cand.exists():
+            return cand, base
+        if (base / ".git").exists() or base.parent == base:
+            break
+        base = base.parent
+    return _resolve(start, value), start
+
+
 def label_dir_for(image_dir: Path) -> Path:
     """The label folder of an image folder: its last ``images``-like component replaced by the
     first existing ``labels``-like sibling (``labels`` when none exists); the folder itself when
@@ -330,21 +368,25 @@ class Discovery:
 
     def split_list(self, list_file: Path, root: Path) -> list[Item]:
         text = decode_text(read_file(list_file, "image list"), str(list_file))
+        return self.split_list_lines(text.splitlines(), root, str(list_file), list_file.parent)
+
+    def split_list_lines(self, lines: list[str], root: Path, where: str, beside: Path | None = None) -> list[Item]:
+        """Items of image paths (an image list's lines, or a YAML split naming image files)."""
         items = []
-        for ln, raw in enumerate(text.splitlines(), 1):
+        for ln, raw in enumerate(lines, 1):
             line = raw.strip()
             if not line or line.startswith("#"):
                 continue
-            if line.startswith("./"):
-                image = list_file.parent / line[2:]
+            if line.startswith("./") and beside is not None:
+                image = beside / line[2:]
             else:
                 image = _resolve(root, line)
-                if not image.exists() and (list_file.parent / line).exists():
-                    image = list_file.parent / line
+                if not image.exists() and beside is not None and (beside / line).exists():
+                    image = beside / line
             label = label_for_image(image)
             if not image.exists() and label is None:
                 self.report.warn("image_not_found", f"listed image {line!r} and its label file do not exist",
-                                 f"{list_file}:{ln}")
+                                 f"{where}:{ln}" if beside is not None else where)
                 continue
             ipath = _abs(image)
             if label is not None:
@@ -376,46 +418,58 @@ class Discovery:
                 root = path.parent / p
             else:
                 root = Path.cwd() / p
-        ds = Dataset([], _abs(root), is_dataset=True)
+        ds = Dataset([], _abs(root), is_dataset=True, source=where)
         self._yaml_meta(ds, data, where)
         entries = []
         for key in YAML_SPLITS:
             value = data.get(key)
             for entry in value if isinstance(value, list) else [value] if value else []:
                 entries.append((key, str(entry)))
-        missing = not entries
+        if not entries:  # no split at all: the YAML describes the folder it sits in
+            ds.items, ds.dota, _ = self.scan(ds.root)
+            return ds
         for key, entry in entries:
             target = _resolve(root, entry)
-            if target.is_file():
+            if not (target.exists() or label_dir_for(target).is_dir()):
+                alias = _split_alias(root, entry)
+                if alias is None:
+                    raise InputError(f"split {key!r}: {entry!r} not found (looked for {target})",
+                                     f"{where}:$.{key}", "missing_split")
+                self.report.warn("split_renamed", f"split {key!r}: {entry!r} not found; read {alias}, the same "
+                                 "split under another name", f"{where}:$.{key}")
+                target = alias
+            if target.is_file() and ext_of(target.name) in IMG_EXTS:
+                ds.items += self.split_list_lines([str(target)], root, f"{where}:$.{key}")
+            elif target.is_file():
                 ds.items += self.split_list(target, root)
-            elif target.is_dir() or label_dir_for(target).is_dir():
+            else:
                 items, dota = self.split_dir(target)
                 ds.items += items
                 ds.dota = ds.dota or dota
-            else:
-                missing = True
-                self.report.warn("split_not_found",
-                                 f"split {key!r}: {entry!r} not found; scanning {root} for label files",
-                                 f"{where}:$.{key}")
-        if missing:
-            covered = {p for it in ds.items for p in (it.label, it.image) if p is not None}
-            items, dota, _ = self.scan(ds.root, covered)
-            ds.items += items
-            ds.dota = ds.dota or dota
+        ds.items = self._once(ds.items, where)
         return ds
+
+    def _once(self, items: list[Item], where: str) -> list[Item]:
+        """Each label / image once, though two splits name it (val = test, Darknet's train = valid)."""
+        seen: set[tuple[str | None, str | None]] = set()
+        out = []
+        for it in items:
+            key = (it.label and os.path.realpath(it.label), it.image and os.path.realpath(it.image))
+            if key not in seen:
+                seen.add(key)
+                out.append(it)
+        if len(out) < len(items):
+            self.report.warn("split_duplicate", f"{len(items) - len(out)} image(s) are in more than one split; "
+                             "each is read once", where, len(items) - len(out))
+        return out
 
     def _yaml_meta(self, ds: Dataset, data: dict[str, object], where: str) -> None:
         if data.get("names") is not None:
             ds.names = names_from_value(data["names"], f"{where}:$.names")
             ds.names_where = where
         nc = data.get("nc")
-        if isinstance(nc, int) and not isinstance(nc, bool):
-            if ds.names is None:
-                ds.names = {i: str(i) for i in range(nc)}
-                ds.names_where = f"{where} (nc: {nc}, no names)"
-            elif len(ds.names) != nc:
-                self.report.warn("names_count", f"nc is {nc} but names has {len(ds.names)} entries",
-                                 f"{where}:$.nc")
+        if isinstance(nc, int) and not isinstance(nc, bool) and ds.names is not None and len(ds.names) != nc:
+            self.report.warn("names_count", f"nc is {nc} but names has {len(ds.names)} entries", f"{where}:$.nc")
         if data.get("kpt_shape") is not None:
             ds.kpt_shape = kpt_shape_value(data["kpt_shape"], f"{where}:$.kpt_shape")
         ds.kpt_names = kpt_names_value(data.get("kpt_names"), f"{where}:$.kpt_names")
@@ -423,7 +477,7 @@ class Discovery:
     def from_obj_data(self, path: Path) -> Dataset:
         where = str(path)
         root = path.parent
-        ds = Dataset([], _abs(root), is_dataset=True)
+        ds = Dataset([], _abs(root), is_dataset=True, source=where)
         values: dict[str, tuple[str, int]] = {}
         for ln, raw in enumerate(decode_text(read_file(path, "obj.data file"), where).splitlines(), 1):
             line = raw.split("#", 1)[0].strip()
@@ -435,17 +489,19 @@ class Discovery:
             values[key.strip()] = (value.strip(), ln)
         if "names" in values:
             value, ln = values["names"]
-            ds.names = load_names_file(_resolve(root, value), f"{where}:{ln}")
-            ds.names_where = str(_resolve(root, value))
+            names_path, _ = resolve_upwards(root, value)
+            ds.names = load_names_file(names_path, f"{where}:{ln}")
+            ds.names_where = str(names_path)
         lists = [(v, ln) for k, (v, ln) in values.items() if k in ("train", "valid", "test")]
         for value, ln in lists:
-            target = _resolve(root, value)
+            target, base = resolve_upwards(root, value)
             if not target.is_file():
-                raise InputError(f"image list {value!r} not found (looked for {target})", f"{where}:{ln}",
-                                 "missing_file")
-            ds.items += self.split_list(target, root)
+                raise InputError(f"image list {value!r} not found (looked for {_resolve(root, value)} and in the "
+                                 "folders above)", f"{where}:{ln}", "missing_file")
+            ds.items += self.split_list(target, base)
         if not lists:
             ds.items, ds.dota, _ = self.scan(ds.root)
+        ds.items = self._once(ds.items, where)
         return ds
 
     def from_folder(self, folder: Path) -> Dataset:

@@ -209,6 +209,11 @@ class _Run:
             elif ds.names != names:
                 raise InputError(f"class names differ from those of {where}; convert them separately "
                                  "or give one list with --names", ds.names_where)
+        if names is None:
+            declared = next((ds.source for ds in datasets if ds.source), None)
+            if declared is not None:  # a dataset file without names: never invent "0", "1", ...
+                raise UsageError(f"{declared} gives no class names (no 'names', no names file): pass them "
+                                 "with --names FILE (one name per line, line n = class n)")
         return names, where
 
     def loc(self, path: str) -> str:
