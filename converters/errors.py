@@ -49,6 +49,12 @@ class InputError(PrelabelError):
         self.code = code
         super().__init__(f"{location}: {message}" if location else message)
 
+    def with_hint(self, hint: str) -> InputError:
+        """The same error (same class, location and code) with ``hint`` appended to its message."""
+        err = type(self).__new__(type(self))
+        InputError.__init__(err, self.message + hint, self.location, self.code)
+        return err
+
 
 class NoObjects(InputError):
     """A valid COCO file of a task that carries no objects (captions, panoptic, ...)."""
@@ -270,6 +276,8 @@ class Report:
     emitted_by_kind: Counter[str] = field(default_factory=Counter)
     issues: list[Issue] = field(default_factory=list)
     issues_dropped: int = 0
+    #: The format ``fmt="auto"`` chose and the file that showed it (None when the caller named it).
+    input_format: str | None = None
 
     @property
     def records_skipped(self) -> int:
@@ -322,7 +330,7 @@ class Report:
             "jobs": self.jobs,
             "issues": [i.to_dict() for i in self.issues],
             "issues_not_listed": self.issues_dropped,
-        }
+        } | ({"input_format": self.input_format} if self.input_format else {})
 
     def summary_lines(self) -> list[str]:
         """A one-screen summary for stderr."""

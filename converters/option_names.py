@@ -14,13 +14,15 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 _CLI_STYLE: ContextVar[bool] = ContextVar("prelabel_cli_option_names", default=False)
+#: Library keywords whose flag is not the keyword spelled with dashes.
+_FLAGS = {"fmt": "--from"}
 
 
 def opt(name: str, value: str | None = None) -> str:
     """``name`` (a keyword of ConvertOptions, a reader's options or a library function) as the
     caller knows it: ``image_sizes`` / ``image_sizes=FILE``, or ``--image-sizes`` / ``--image-sizes FILE``."""
     if _CLI_STYLE.get():
-        flag = "--" + name.replace("_", "-")
+        flag = _FLAGS.get(name) or "--" + name.replace("_", "-")
         return flag if value is None else f"{flag} {value}"
     return name if value is None else f"{name}={value}"
 

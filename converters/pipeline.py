@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Report, SchemaValidationError, UsageError
-from .formats import get_reader
+from .formats import available, get_reader
+from .formats._detect import LOOKS_FOR, detect, hint
 from .formats._options import ReaderOptions
 from .input_files import is_regular_file, kind_of
 from .jobs import Job, plan_jobs
 from .model import Scene
+from .option_names import opt
 from .options import ConvertOptions
 from .output_paths import check_output
 from .playment.builder import PayloadBuilder, Plan
@@ -54,6 +56,19 @@ def _input_list(inputs: str | Path | Sequence[str | Path]) -> list[Path]:
     return [Path(p) for p in inputs]
 
 
+def detect_format(paths: list[Path], report: Report) -> str:
+    """The format the content of ``paths`` shows (``fmt="auto"``), noted in ``report.input_format``."""
+    for p in paths:
+        if not p.exists():
+            raise UsageError(f"input {p} does not exist")
+    found = detect(paths)
+    if found is None:
+        raise InputError(f"cannot tell the format of {', '.join(map(str, paths))} from its content; name it "
+                         f"with {opt('fmt')} ({', '.join(available())})", None, "unknown_format")
+    report.input_format = f"{found[0]} ({found[1]})"
+    return found[0]
+
+
 def read_scene(
     inputs: str | Path | Sequence[str | Path], fmt: str, report: Report,
     reader_options: ReaderOptions | Mapping[str, Any] | None = None, *, compact: bool = False,
@@ -73,9 +88,22 @@ def read_scene(
             raise UsageError(f"input {p} does not exist")
         if not p.is_dir() and not is_regular_file(p):
             raise UsageError(f"input {p} is {kind_of(p.stat().st_mode)}, not a file or folder")
+    auto = fmt == "auto" or report.input_format is not None
+    if fmt == "auto":
+        fmt = detect_format(paths, report)
     reader = get_reader(fmt)
     with _no_gc():
-        scene = reader.read(paths, reader.options_type.from_mapping(reader_options), report)
+        records_before = report.records_read
+        try:
+            scene = reader.read(paths, reader.options_type.from_mapping(reader_options), report)
+        except InputError as exc:
+            extra = "" if auto else hint(fmt, paths)
+            if extra:
+                raise exc.with_hint(extra) from None
+            raise
+        if report.records_read == records_before and not any(seq.frames for seq in scene.sequences):
+            raise InputError(f"no {LOOKS_FOR.get(fmt, fmt + ' input')} found in {', '.join(map(str, paths))}"
+                             + ("" if auto else hint(fmt, paths)), None, "no_input")
         return scene if compact else scene.expand_columns()
 
 

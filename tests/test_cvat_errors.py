@@ -231,7 +231,7 @@ def test_empty_and_missing_files(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no such file"):
         READER.read([tmp_path / "absent.xml"], {}, Report())
     (tmp_path / "empty").mkdir()
-    with pytest.raises(UsageError, match=r"no \.xml file"):
+    with pytest.raises(InputError, match=r"no CVAT XML files found in"):
         READER.read([tmp_path / "empty"], {}, Report())
 
 

@@ -12,7 +12,7 @@ from ..errors import PrelabelError, Report, SchemaValidationError, issue_lines
 from ..formats import REGISTRY, available, get_reader
 from ..options import EMIT_KINDS, ConvertOptions, load_attribute_map, load_label_map, load_label_set
 from ..output_paths import check_report, output_error, write_bytes_atomic
-from ..pipeline import convert
+from ..pipeline import convert, detect_format
 from ..progress import ProgressBar
 from ._common import add_common
 
@@ -21,7 +21,8 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("convert", help="convert predictions into Playment job payloads",
                        description="Convert INPUT files into validated Playment job payloads.")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files or folders")
-    p.add_argument("--from", dest="fmt", required=True, choices=list(REGISTRY), help="input format")
+    p.add_argument("--from", dest="fmt", required=True, choices=[*REGISTRY, "auto"],
+                   help="input format; auto: told from the content (the choice is printed)")
     p.add_argument("--out", required=True,
                    help="a .jsonl file (one job per line) or a folder; an existing file or non-empty folder "
                         "needs --overwrite")
@@ -102,13 +103,14 @@ def _write_report(path: str, report: Report, error: PrelabelError | None = None)
 
 def run(ns: argparse.Namespace, stderr: TextIO) -> int:
     options = options_from_args(ns)
-    reader_options = get_reader(ns.fmt).options_type.from_args(ns)
     report = Report(strict=options.strict)
     progress = ProgressBar(stderr) if (not ns.quiet and stderr.isatty()) else None
     if ns.report:  # before anything is read: a report that cannot be written must not cost a run
         check_report(ns.report, overwrite=ns.overwrite, out=ns.out, inputs=ns.inputs)
+    fmt = detect_format([Path(p) for p in ns.inputs], report) if ns.fmt == "auto" else ns.fmt
+    reader_options = get_reader(fmt).options_type.from_args(ns)
     try:
-        convert(ns.inputs, ns.fmt, ns.out, options=options, reader_options=reader_options,
+        convert(ns.inputs, fmt, ns.out, options=options, reader_options=reader_options,
                 report=report, progress=progress, overwrite=ns.overwrite)
     except PrelabelError as exc:
         if ns.report:
@@ -116,6 +118,8 @@ def run(ns: argparse.Namespace, stderr: TextIO) -> int:
         raise
     if ns.report:
         _write_report(ns.report, report)
+    if report.input_format and not ns.quiet:
+        stderr.write(f"input format: {report.input_format}\n")
     if not ns.quiet:
         stderr.write("\n".join(report.summary_lines()) + "\n")
         for line in issue_lines(report.issues, 10, report.issues_dropped, " (see --report)"):

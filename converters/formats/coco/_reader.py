@@ -363,7 +363,7 @@ def _discover(inputs: list[Path]) -> list[tuple[Path, bool]]:
         if p.is_dir():
             found = sorted(q for q in p.rglob("*.json") if q.is_file())
             if not found:
-                raise InputError("no .json files in this directory", str(p))
+                raise InputError(f"no COCO JSON files found in {p}", None, "no_input")
             files.extend((q, False) for q in found)
         elif p.is_file():
             files.append((p, True))

@@ -62,7 +62,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ...errors import Report, UsageError
+from ...errors import InputError, Report, UsageError
 from ...input_files import is_special_file
 from ...model import Scene
 from ...option_names import opt
@@ -162,7 +162,7 @@ def _expand(inputs: list[Path], report: Report) -> list[Path]:
                 else:
                     found.append(q)
             if not found:
-                raise UsageError(f"{p}: folder holds no .xml file")
+                raise InputError(f"no CVAT XML files found in {p}", None, "no_input")
             out.extend(found)
         elif not p.exists():
             raise UsageError(f"{p}: no such file")
