@@ -159,15 +159,33 @@ def test_group_id_keeps_shapes_separate_and_is_counted(tmp_path: Path) -> None:
     assert report.warnings["group_not_kept"] == 2  # group_id 0 means "no group"
 
 
-def test_tag_is_a_record_reported_as_skipped(tmp_path: Path) -> None:
-    body = image('<tag label="road" source="manual"><attribute name="x">1</attribute></tag>')
+def test_image_level_tags_are_one_counted_warning(tmp_path: Path) -> None:
+    """A tag has no geometry and Playment no image-level tag: not a record, not an error; the tags
+    of a file are one warning with their count, located at the first."""
+    tags = '<tag label="road" source="manual"><attribute name="x">1</attribute></tag>\n<tag label="car"/>'
+    body = image(tags + '\n<box label="car" occluded="0" xtl="1" ytl="1" xbr="5" ybr="5"/>')
     scene, report = read(tmp_path, doc(body))
-    assert list(scene.objects()) == []
-    assert report.records_read == 1
-    assert report.skipped == {"tag_not_supported": 1}
-    assert "tag" in report.issues[0].message and "a.jpg" in report.issues[0].location
-    # the image itself is still a frame (an image job without pre-labels)
-    assert len(scene.sequences) == 1
+    assert [o.label for o in scene.objects()] == ["car"]
+    assert (report.records_read, report.records_skipped) == (1, 0)  # the box; tags are not records
+    assert report.warnings == {"tag_ignored": 2}
+    [issue] = report.issues
+    assert issue.severity == "warning" and "2 image-level <tag>(s) ignored" in issue.message
+    assert issue.location.endswith('<image id="0" name="a.jpg"> shape 1 <tag>')
+    # an image holding only tags is still a frame (an image job without pre-labels)
+    scene, report = read(tmp_path, doc(image('<tag label="road"/>')))
+    assert len(scene.sequences) == 1 and report.records_read == 0 and report.ok
+
+
+def test_top_level_tags_of_a_video_export_are_counted(tmp_path: Path) -> None:
+    """CVAT for video 1.1 writes a frame's tags as <tag frame=...> children of <annotations>."""
+    meta = ("<meta><task><size>2</size><mode>interpolation</mode><start_frame>0</start_frame><stop_frame>1</stop_frame>"
+            "<labels><label><name>road</name></label></labels><original_size><width>10</width><height>10</height>"
+            "</original_size></task></meta>")
+    text = f'<annotations><version>1.1</version>{meta}<tag frame="1" label="road" source="manual"/></annotations>'
+    scene, report = read(tmp_path, text)
+    assert report.warnings == {"tag_ignored": 1} and report.records_read == 0
+    assert report.issues[0].location.endswith('<tag frame="1" label="road">')
+    assert [f.id for f in scene.frames()] == ["0", "1"]
 
 
 def test_empty_label_and_unknown_label_are_skipped(tmp_path: Path) -> None:

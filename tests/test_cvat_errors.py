@@ -88,7 +88,6 @@ BAD_SHAPES = [
     ('<box label="bus" occluded="0" xtl="1" ytl="1" xbr="2" ybr="2"/>', "unknown_label"),
     ('<box occluded="0" xtl="1" ytl="1" xbr="2" ybr="2"/>', "missing_label"),
     ('<circle label="road" cx="1" cy="1" r="2"/>', "unsupported_shape"),
-    ('<tag label="road"/>', "tag_not_supported"),
 ]
 
 

@@ -196,6 +196,8 @@ class FileReader:
         self.records = 0
         self.objects = 0
         self.grouped = 0
+        self.tags = 0  # image-level <tag>s: Playment has no place for them (one warning with the count)
+        self.first_tag = ""
         self.notes: shapes.Notes = []
         self.seen_labels: dict[str, None] = {}
         self.strings: dict[str, str] = {}
@@ -615,15 +617,11 @@ class FileReader:
         im.count += 1
         a = el.attrib
         loc = f"{im.head} shape {im.count} <{tag}>"
+        if tag == "tag":
+            self._tag(loc)
+            return
         self.records += 1
         report = self.report
-        if tag == "tag":
-            report.skip(
-                "tag_not_supported",
-                f"image-level tag {a.get('label')!r} has no geometry, so it cannot go on a Playment frame",
-                loc,
-            )
-            return
         builder = shapes.BUILDERS.get(tag)
         if builder is None:
             report.skip("unsupported_shape", f"<{tag}> is not a CVAT shape this reader knows", loc)
@@ -685,6 +683,9 @@ class FileReader:
                 del el[:n]
             if complete:
                 self.open_elem = self.open_ctx = None
+        elif tag == "tag" and complete:  # "for video" exports write a frame's tags at the top level
+            self._tag(f'{self.where} <tag frame="{el.get("frame", "")}" label="{el.get("label", "")}">')
+            el.clear()
         elif tag == "meta" and complete:
             if self.meta is not None:
                 raise InputError("<meta> must come once, before any <image> or <track>", self.where, "bad_structure")
@@ -770,6 +771,11 @@ class FileReader:
         if root is not None:
             self._drain(root, True, [])
 
+    def _tag(self, location: str) -> None:
+        """An image-level tag (a class for the whole frame, no geometry): not a record, counted."""
+        self.tags += 1
+        self.first_tag = self.first_tag or location
+
     def run(self) -> list[Sequence]:
         try:
             self._parse()
@@ -785,6 +791,9 @@ class FileReader:
                 self.where,
                 count=self.grouped,
             )
+        if self.tags:
+            self.report.warn("tag_ignored", f"{self.tags} image-level <tag>(s) ignored: a tag has no geometry and "
+                             "Playment has no image-level tag", self.first_tag, count=self.tags)
         if not self.flavour and self.meta is not None:
             for task in self.meta.tasks:
                 if task.width is not None and task.start is not None and task.stop is not None:

@@ -31,7 +31,8 @@ ones repaired, warned); polyline -> Polyline; points -> Keypoints (all points, v
 when ``occluded="1"``); cuboid -> Cuboid (see ``cvat_shapes.CUBOID_ORDER``); ellipse -> Polygon
 of ``ELLIPSE_VERTICES`` (32) points; mask -> Polygon/MultiPolygon traced from the RLE; skeleton ->
 Keypoints in the meta's sub-label order with names (outside/absent 0, occluded 1, else 2).
-``<tag>`` (image-level class, no geometry) is a record that is skipped as ``tag_not_supported``.
+``<tag>`` (image-level class, no geometry; in ``<image>``, or at the top level of a video export) is
+not a record: the tags of a file are counted in one ``tag_ignored`` warning.
 
 Labels: when ``<meta>`` lists labels, shapes with another label are skipped (``unknown_label``);
 shapes with an empty label (Datumaro writes ``label=""``) are skipped (``missing_label``).
