@@ -663,6 +663,13 @@ class FileReader:
         ``runs``: rows cut from the bytes among the children of ``el``, in document order.
         """
         tag = el.tag
+        if tag == "track" and self._is_skeleton_track(el):
+            if complete:  # read whole: its points may come as nested tracks, one per sub-label
+                track = self._start_track(el)
+                self._track_rows(track, el.get("label", ""), skeleton_rows(el, self.notes))
+                self._flush_notes(track.head)
+                el.clear()
+            return
         if tag == "track" or tag == "image":
             ctx = self.open_ctx if self.open_elem is el else None
             if ctx is None:
@@ -690,6 +697,12 @@ class FileReader:
             if self.meta is not None:
                 raise InputError("<meta> must come once, before any <image> or <track>", self.where, "bad_structure")
             self.meta = parse_meta(el, self.where)
+
+    def _is_skeleton_track(self, el: ET.Element) -> bool:
+        """A track of a skeleton label (sub-labels in <meta>), or one holding nested tracks."""
+        meta = self.meta
+        info = meta.labels.get(el.get("label", "")) if meta is not None else None
+        return (info is not None and bool(info.sublabels)) or (len(el) > 0 and el[0].tag == "track")
 
     def _track_with_runs(
         self, t: _Track, el: ET.Element, rows: list[ET.Element], n: int, complete: bool, runs: list[RowRun]
@@ -801,3 +814,45 @@ class FileReader:
         for video in self.videos.values():
             video.finish()
         return self.stills + [v.seq for v in self.videos.values()]
+
+
+def skeleton_rows(track: ET.Element, notes: shapes.Notes) -> list[ET.Element]:
+    """The rows of a skeleton track with each frame's points inside its ``<skeleton>`` row.
+
+    CVAT writes a skeleton track in one of two ways: each ``<skeleton>`` row holds its
+    ``<points label=...>`` elements, or the rows are empty and the track holds one nested
+    ``<track label=sub-label>`` per point, whose ``<points frame=...>`` rows carry their own
+    ``outside``, ``occluded`` and ``keyframe``. The second is turned into the first, frame by frame;
+    a point with no row on a frame is absent there (as an outside one). Points on frames without a
+    skeleton row are dropped (``skeleton_element_dropped``).
+    """
+    rows = [c for c in track if c.tag != "track"]
+    nested = [c for c in track if c.tag == "track"]
+    if not nested:
+        return rows
+    by_frame: dict[str, list[ET.Element]] = {}
+    for sub in nested:
+        label = sub.get("label", "")
+        for row in sub:
+            if row.tag != "points":
+                notes.append(("skeleton_element_dropped",
+                              f"<{row.tag}> in the nested track of {label!r} dropped: a skeleton point is <points>"))
+                continue
+            point = ET.Element("points", {**row.attrib, "label": label})
+            point.extend(row)
+            by_frame.setdefault(row.get("frame", ""), []).append(point)
+    out = []
+    for row in rows:
+        frame = row.get("frame", "")
+        if row.tag == "skeleton" and all(c.tag == "attribute" for c in row):
+            merged = ET.Element("skeleton", row.attrib)
+            merged.extend(row)
+            merged.extend(by_frame.pop(frame, []))
+            out.append(merged)
+        else:
+            out.append(row)
+    left = sum(len(points) for points in by_frame.values())
+    if left:
+        notes.append(("skeleton_element_dropped",
+                      f"{left} point(s) of nested tracks on frames without a <skeleton> row dropped"))
+    return out
