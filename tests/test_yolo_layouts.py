@@ -10,7 +10,7 @@ from PIL import Image
 from yolo_helpers import conserved, frames, read, sizes, write
 
 from converters.errors import InputError
-from converters.formats.yolo._meta import jpeg_size, read_image_size
+from converters.formats._images import jpeg_size, read_image_size
 
 ROW = "0 0.5 0.5 0.2 0.2\n"
 

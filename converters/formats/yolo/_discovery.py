@@ -33,18 +33,10 @@ import yaml
 from ... import safe_yaml
 from ...errors import InputError, Report, UsageError
 from ...input_files import is_special_file, open_regular, read_regular
-from ._meta import (
-    IMG_EXTS,
-    VID_EXTS,
-    decode_text,
-    ext_of,
-    kpt_names_value,
-    kpt_shape_value,
-    load_names_file,
-    names_from_value,
-    read_file,
-    strip_media_ext,
-)
+from .._images import IMG_EXTS, VID_EXTS, ext_of, strip_media_ext
+from ._class_names import load_names_file, names_from_value
+from ._keypoints import kpt_names_value, kpt_shape_value
+from ._text_files import decode_text, read_file
 
 IMAGE_DIRS = frozenset({"images", "jpegimages", "imgs", "img"})
 LABEL_DIRS = frozenset({"labels", "annotations", "labeltxt"})

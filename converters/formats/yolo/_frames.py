@@ -27,8 +27,10 @@ from typing import Any
 
 from ...errors import InputError
 from ...model import Frame, Sequence
+from .._image_sizes_file import ImageSizes
+from .._images import IMG_EXTS, read_image_size, strip_media_ext
+from .._natural import natural_key
 from ._discovery import Dataset, Item, MediaIndex, rel_to, virtual_images
-from ._meta import IMG_EXTS, ImageSizes, natural_key, read_image_size, strip_media_ext
 
 VIDEO_FRAME = re.compile(r"(?P<sequence>.+)_(?P<frame>\d+)")
 

@@ -62,9 +62,11 @@ Bad input: a wrong value count for the (declared or inferred) layout is an Input
 file:line; a non-numeric token, NaN, a class id outside the names, a non-positive box, a polygon
 with fewer than 3 points are skipped records (``report.skip``) naming file:line.
 
-Modules: ``yolo_layout`` (dataset discovery and label/image pairing), ``yolo_meta`` (names, keypoint
-shape, image sizes), ``yolo_frames`` (sequences, frames, sizes), ``yolo_columns`` (row layouts and
-their inference), ``yolo_lines`` (row parsers); this module ties them together and is the reader.
+Modules: ``_discovery`` (dataset files, folders, lists; label/image pairing), ``_class_names``,
+``_keypoints`` (pose shape and names), ``_text_files``, ``_frames`` (sequences, frames, sizes),
+``_row_layout`` (row layouts and their inference), ``_rows`` (row parsers); shared with the other
+readers: ``formats/_images.py`` (image headers), ``formats/_image_sizes_file.py`` (``image_sizes``).
+This module ties them together and is the reader.
 """
 
 from __future__ import annotations
@@ -80,7 +82,9 @@ from typing import Any, ClassVar
 from ...errors import InputError, Report, UsageError
 from ...input_files import open_regular
 from ...model import Frame, Scene
+from .._image_sizes_file import ImageSizes
 from .._options import ReaderOptions, choice, path_tuple
+from ._class_names import load_names_file
 from ._discovery import (
     Dataset,
     Discovery,
@@ -90,11 +94,7 @@ from ._discovery import (
     rel_to,
 )
 from ._frames import FramePlanner, Spec
-from ._meta import (
-    ImageSizes,
-    load_names_file,
-    parse_kpt_shape,
-)
+from ._keypoints import parse_kpt_shape
 from ._row_layout import (
     COLUMNS,
     TASKS,
