@@ -88,6 +88,9 @@ class ConvertOptions:
         _choice("job_per", self.job_per, JOB_PER)
         if self.frames_per_job is not None and self.frames_per_job < 1:
             raise UsageError(f"{opt('frames_per_job')} must be at least 1")
+        if self.frames_per_job is not None and self.job_per == "image":
+            raise UsageError(f"{opt('frames_per_job')} groups frames into jobs and {opt('job_per', 'image')} makes "
+                             "one job per frame: give one of them")
         if self.min_score is not None and not 0 <= self.min_score <= 1:
             raise UsageError(f"{opt('min_score')} must be within [0, 1]")
         if self.work_flow_id and self.tag:

@@ -182,6 +182,7 @@ def _built_jobs(
         report.jobs += 1
         if progress is not None:
             progress(n, total)
+    selector.finish()
 
 
 def iter_payloads(

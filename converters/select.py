@@ -17,6 +17,9 @@ tracker. ``key.name(frame_id)`` is the key's text in the deterministic ids: ``t:
 - Objects dropped by the label map (``label_map_drop``) or a score threshold (``below_min_score``)
   are counted as filtered, not skipped; a label outside ``--label-set`` is skipped
   (``unknown_label``).
+- Options that match nothing say so once the run is over (:meth:`Selector.finish`): label map keys
+  that match no label (``label_map_unused``), attribute map keys that match no attribute
+  (``attribute_map_unused``), a score threshold on objects that carry no score (``min_score_unused``).
 """
 
 from __future__ import annotations
@@ -100,6 +103,10 @@ class Selector:
             and options.score_attribute is None
             and options.label_set is None
         )
+        self.labels_mapped: set[str] = set()
+        self.attributes_mapped: set[str] = set()
+        self.scored = 0  # objects with a confidence that met a threshold check
+        self.unscored = 0  # objects without a confidence where a threshold applied
 
     def items(self, frame: Frame) -> Iterator[Item]:
         keys = _UNTRACKED_KEYS
@@ -133,15 +140,21 @@ class Selector:
         if o.label_map is not None:
             rule = o.label_map.get(obj.label)
             if rule is not None:
+                self.labels_mapped.add(obj.label)
                 label = rule.target
                 if rule.min_score is not None:
                     threshold = rule.min_score
             if label is None:
                 self.report.filtered("label_map_drop")
                 return None
-        if threshold is not None and obj.confidence is not None and obj.confidence < threshold:
-            self.report.filtered("below_min_score")
-            return None
+        if threshold is not None:
+            if obj.confidence is None:
+                self.unscored += 1
+            else:
+                self.scored += 1
+                if obj.confidence < threshold:
+                    self.report.filtered("below_min_score")
+                    return None
         assert label is not None
         if o.label_set is not None and label not in o.label_set:
             self.report.skip(
@@ -161,7 +174,9 @@ class Selector:
                 rule = o.attribute_map.get(name)
                 if rule is None:
                     mapped[name] = value
-                elif rule.name is not None:
+                    continue
+                self.attributes_mapped.add(name)
+                if rule.name is not None:
                     vm = rule.values
                     if isinstance(value, list):
                         mapped[rule.name] = [vm.get(v, v) for v in value]
@@ -172,6 +187,23 @@ class Selector:
             attrs = dict(attrs or {})
             attrs[o.score_attribute] = format(obj.confidence, "g")
         return attrs
+
+    def finish(self) -> None:
+        """Warn about options that matched nothing in the whole run (each once)."""
+        o, report = self.o, self.report
+        if o.label_map is not None:
+            unused = sorted(set(o.label_map) - self.labels_mapped)
+            if unused:
+                report.warn("label_map_unused", f"{len(unused)} label map key(s) match no input label: "
+                            f"{_listed(unused)}", "", len(unused))
+        if o.attribute_map is not None:
+            unused = sorted(set(o.attribute_map) - self.attributes_mapped)
+            if unused:
+                report.warn("attribute_map_unused", f"{len(unused)} attribute map key(s) match no input "
+                            f"attribute: {_listed(unused)}", "", len(unused))
+        if self.unscored and not self.scored:
+            report.warn("min_score_unused", f"a score threshold is set, but none of the {self.unscored} object(s) "
+                        "it applied to carries a score: nothing was filtered by score")
 
     def _geometries(self, obj: SceneObject) -> list[Geometry]:
         emit = self.o.emit
@@ -206,3 +238,8 @@ class Selector:
             return
         for j, part in enumerate(g.parts):
             yield Item(label, part, attrs, key._replace(part=j), source)
+
+
+def _listed(names: list[str], limit: int = 10) -> str:
+    shown = ", ".join(repr(n) for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")

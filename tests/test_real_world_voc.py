@@ -171,3 +171,15 @@ def test_labelformat_minimal_single_line_files() -> None:
     assert Counter(o.label for o in b.objects) == {"snowboard": 6, "person": 1, "bicycle with space": 1}
     # dog 540.0, 295.0, 563.0, 313.0 -> (539, 294, 563, 313)
     assert a.objects[0].geometry == Box(539, 294, 563, 313)
+
+
+def test_voc_dataset2_converts_with_image_sizes(tmp_path: Path) -> None:
+    """image_sizes (as YOLO's): files without <size> and without their image take the listed size.
+    a.xml: box 1.0, 2.0, 4.0, 6.0 under the devkit rule -> edges 0, 1, 4, 6."""
+    sizes = tmp_path / "sizes.json"
+    sizes.write_text('{"a.jpg": [10, 8], "b.jpg": [10, 8], "c.jpg": [10, 8], "d.jpg": [10, 8]}')
+    scene, report = read(DATUMARO / "voc_dataset2", {"image_sizes": str(sizes)})
+    frames = {f.file_name: f for f in scene.frames()}
+    assert (frames["a.jpg"].width, frames["a.jpg"].height) == (10, 8)
+    assert frames["a.jpg"].objects[0].geometry == Box(0, 1, 4, 6)
+    assert report.skipped == {} and report.records_read == 4

@@ -127,3 +127,45 @@ def test_option_validation() -> None:
         ConvertOptions(work_flow_id="a", tag="b")
     with pytest.raises(UsageError, match=r"1\.\.9"):
         ConvertOptions(priority_weight=10)
+
+
+# --- options that match nothing (issue 13) ------------------------------------------------------
+
+
+def test_label_and_attribute_map_keys_that_match_nothing_are_one_warning_each(tmp_path: Path) -> None:
+    lm = tmp_path / "labels.yaml"
+    lm.write_text("car: vehicle\nbus: vehicle\nbike: null\n")
+    am = tmp_path / "attributes.yaml"
+    am.write_text("occluded: is_occluded\ncolour: null\n")
+    objs = [SceneObject("car", Box(0, 0, 1, 1), attributes={"occluded": "Yes"}),
+            SceneObject("person", Box(0, 0, 1, 1))]
+    report = Report()
+    sel = Selector(ConvertOptions(label_map=load_label_map(lm), attribute_map=load_attribute_map(am)), report)
+    items = list(sel.items(Frame("f", "f.jpg", 10, 10, 0, objs)))
+    sel.finish()
+    assert [(i.label, i.attributes) for i in items] == [("vehicle", {"is_occluded": "Yes"}), ("person", None)]
+    assert report.warnings == {"label_map_unused": 2, "attribute_map_unused": 1}
+    messages = [i.message for i in report.issues]
+    assert "2 label map key(s) match no input label: 'bike', 'bus'" in messages
+    assert "1 attribute map key(s) match no input attribute: 'colour'" in messages
+
+
+def test_min_score_on_objects_without_scores_is_a_warning() -> None:
+    objs = [SceneObject("car", Box(0, 0, 1, 1)), SceneObject("car", Box(0, 0, 1, 1))]
+    report = Report()
+    sel = Selector(ConvertOptions(min_score=0.5), report)
+    assert len(list(sel.items(Frame("f", "f.jpg", 10, 10, 0, objs)))) == 2
+    sel.finish()
+    assert report.warnings == {"min_score_unused": 1}
+    assert "none of the 2 object(s)" in report.issues[0].message
+    # one scored object is enough for the threshold to mean something: no warning
+    report = Report()
+    sel = Selector(ConvertOptions(min_score=0.5), report)
+    list(sel.items(Frame("f", "f.jpg", 10, 10, 0, [*objs, SceneObject("car", Box(0, 0, 1, 1), confidence=0.9)])))
+    sel.finish()
+    assert report.warnings == {}
+
+
+def test_frames_per_job_with_one_job_per_image_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match=r"frames_per_job groups frames into jobs and job_per=image"):
+        ConvertOptions(frames_per_job=10, job_per="image")

@@ -40,6 +40,9 @@ def add_parser(sub: Any) -> None:
     g.add_argument("--attribute-map", help="JSON/YAML: attribute -> new name | null | {name, values}")
     g.add_argument("--label-set", help="the project's labels (text, one per line; or a JSON/YAML list)")
     g.add_argument("--images", nargs="+", help="image info: COCO ground truth / VOC root / YOLO image folder")
+    g.add_argument("--image-sizes", metavar="FILE",
+                   help="YOLO, VOC: JSON {image path: [width, height]} (relative to the file's folder or absolute), "
+                        "for images that are not at hand")
     j = p.add_argument_group("jobs")
     j.add_argument("--job-type", choices=["video", "image"], default="video")
     j.add_argument("--job-per", choices=["sequence", "image"], default="sequence")

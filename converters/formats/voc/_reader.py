@@ -79,6 +79,9 @@ from ... import fast_paths
 from ...errors import InputError, Report, UsageError
 from ...input_files import is_special_file
 from ...model import Box, Frame, FrameBoxes, Scene, SceneObject, Sequence
+from ...option_names import opt
+from .._image_sizes_file import ImageSizes
+from .._images import strip_media_ext
 from .._options import ReaderOptions, path_tuple
 from ._files import read_ahead, read_bytes
 from ._image_sizes import ImageIndex, image_header_size, is_voc_root, voc_root_of
@@ -219,6 +222,7 @@ class _AnnotationReader:
         self.report = report
         self.labels = labels
         self.image_index = ImageIndex()
+        self.sizes = ImageSizes(Path(options.image_sizes)) if options.image_sizes else ImageSizes()
         self.image_dirs = [
             Path(p) / "JPEGImages" if is_voc_root(Path(p)) else Path(p)
             for p in options.images
@@ -509,6 +513,9 @@ class _AnnotationReader:
     def _size_from_files(
         self, p: Path, root: Path | None, filename: str, stem: str
     ) -> tuple[float, float] | None:
+        listed = self.sizes.find([], [strip_media_ext(filename)], stem)
+        if listed is not None:  # image_sizes: after the annotation's own <size>, before any image header
+            return listed[0], listed[1]
         folders = ([root / "JPEGImages"] if root is not None else []) + [p.parent, *self.image_dirs]
         img = self.image_index.find(folders, (filename, stem))
         size = image_header_size(img) if img is not None else None
@@ -521,7 +528,8 @@ class _AnnotationReader:
         return (float(size[0]), float(size[1])) if size is not None else None
 
     def _no_size(self, path: str, data: bytes, objs: list[ET.Element]) -> None:
-        why = "image size unknown: no usable <size> in the annotation and no image found to read it from"
+        why = ("image size unknown: no usable <size> in the annotation, no image found to read it from and no "
+               f"{opt('image_sizes')} entry")
         if not objs:
             self.report.warn("image_size_unknown", f"{why}; the image has no objects and is left out", path)
             return
@@ -612,6 +620,8 @@ class VocOptions(ReaderOptions):
     image_set: str | None = None
     #: result files: the class of files not named <comp>_det_<set>_<class>.txt
     label: str | None = None
+    #: JSON {image path: [width, height]} for files without <size> whose image is not at hand
+    image_sizes: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "images", path_tuple(self.images, "images"))

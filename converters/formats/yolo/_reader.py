@@ -419,9 +419,6 @@ class YoloReader:
         group.add_argument("--sequence-pattern", metavar="REGEX",
                            help="group label files into videos: (?P<sequence>...) and (?P<frame>...) "
                                 "matched on the label path without .txt (default: Ultralytics <video>_<n>)")
-        group.add_argument("--image-sizes", metavar="FILE",
-                           help="JSON {image path: [width, height]} (relative to the file's folder or "
-                                "absolute); used instead of reading image headers")
         group.add_argument("--obb-as", choices=["polygon", "rectangle"], default="polygon",
                            help="oriented boxes as 4-corner polygons (default) or enclosing rectangles")
         group.add_argument("--kpt-shape", metavar="K,D",
