@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from .errors import InputError, Report, SchemaValidationError, UsageError
 from .formats import available, get_reader
 from .formats._detect import LOOKS_FOR, detect, hint
 from .formats._options import ReaderOptions
+from .formats._zip import archive_locations, archive_message, unpacked
 from .input_files import is_regular_file, kind_of
 from .jobs import Job, plan_jobs
 from .model import Scene
@@ -32,6 +33,8 @@ from .writer import OutputWriter
 
 Progress = Callable[[int, int], None]
 
+#: Readers of folders whose ``.zip`` inputs are unpacked first (the CVAT reader streams its zips itself).
+UNPACKED_ZIPS = frozenset({"coco", "yolo", "voc"})
 #: A video job with at least this many objects is written piece by piece (``video_stream``).
 STREAM_OBJECTS = 20_000
 
@@ -92,15 +95,28 @@ def read_scene(
     if fmt == "auto":
         fmt = detect_format(paths, report)
     reader = get_reader(fmt)
-    with _no_gc():
+    with _no_gc(), ExitStack() as stack:
         records_before = report.records_read
+        issues_before = len(report.issues)
+        archives: list[tuple[Path, Path]] = []  # (unpacked folder, the zip it came from)
+        read_paths = []
+        for p in paths:
+            if fmt in UNPACKED_ZIPS and p.suffix.lower() == ".zip" and not p.is_dir():
+                folder = stack.enter_context(unpacked(p, report))
+                archives.append((folder, p))
+                p = folder
+            read_paths.append(p)
         try:
-            scene = reader.read(paths, reader.options_type.from_mapping(reader_options), report)
+            scene = reader.read(read_paths, reader.options_type.from_mapping(reader_options), report)
         except InputError as exc:
+            for folder, archive in archives:
+                exc = archive_message(exc, folder, archive)
             extra = "" if auto else hint(fmt, paths)
             if extra:
                 raise exc.with_hint(extra) from None
-            raise
+            raise exc from None
+        for folder, archive in archives:
+            archive_locations(report, scene, folder, archive, issues_before)
         if report.records_read == records_before and not any(seq.frames for seq in scene.sequences):
             raise InputError(f"no {LOOKS_FOR.get(fmt, fmt + ' input')} found in {', '.join(map(str, paths))}"
                              + ("" if auto else hint(fmt, paths)), None, "no_input")

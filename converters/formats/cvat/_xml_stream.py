@@ -36,6 +36,7 @@ from ... import fast_paths
 from ...errors import InputError
 from ...input_files import open_regular
 from .. import _xml as xmlsafe
+from .._zip import check_member
 
 CHUNK = 1 << 16
 SAFE_BATCH = 4096
@@ -47,10 +48,6 @@ SHORT_TRACKS = 8
 IDLE_CHUNKS = 16
 #: The longest XML token (tag, comment, attribute value...) accepted: bytes between two ``>``.
 MAX_XML_TOKEN = 64 << 20
-#: A zip member is refused when it is larger than this, or when it expands more than
-#: :data:`MAX_ZIP_RATIO` times (a CVAT export compresses about 10-30 times).
-MAX_ZIP_MEMBER = 16 << 30
-MAX_ZIP_RATIO = 200
 
 
 @dataclass(slots=True)
@@ -409,19 +406,6 @@ def _stream_batches(raw: IO[bytes], where: str) -> Batches:
     yield from _safe(_Chained(head, stream), where)
 
 
-def _check_member(info: zipfile.ZipInfo, where: str) -> None:
-    """Refuse a member that is too large or expands too much (a zip bomb), before reading it."""
-    if info.file_size > MAX_ZIP_MEMBER:
-        raise InputError(f"the zip member is {info.file_size} bytes, more than the {MAX_ZIP_MEMBER >> 30} GiB "
-                         "accepted", where, "zip_member_too_large")
-    if info.file_size > (1 << 20) and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
-        raise InputError(
-            f"the zip member expands {info.file_size // max(info.compress_size, 1)} times "
-            f"({info.compress_size} -> {info.file_size} bytes), more than the {MAX_ZIP_RATIO} times accepted "
-            "(a zip bomb?)", where, "zip_ratio_too_high",
-        )
-
-
 def _zip_member(zf: zipfile.ZipFile, where: str) -> str:
     names = [n for n in zf.namelist() if n.lower().endswith(".xml") and not n.endswith("/")]
     if "annotations.xml" in names:
@@ -448,7 +432,7 @@ def tree_batches(path: Path, where: str) -> Batches:
             raise InputError(f"cannot open zip: {exc}", where) from None
         with zf:
             member = _zip_member(zf, where)
-            _check_member(zf.getinfo(member), f"{where}!{member}")
+            check_member(zf.getinfo(member), f"{where}!{member}")
             with zf.open(member) as stream:
                 yield from _stream_batches(stream, f"{where}!{member}")
         return
