@@ -58,7 +58,7 @@ class AttributeRule:
 @dataclass
 class ConvertOptions:
     """Everything after reading: selection, grouping into jobs, payload shape. Defaults follow the
-    format doc's section 5 (video jobs, ``video2d``, ``work_flow_id``, deterministic ids)."""
+    conventions in docs/playment-conventions.md (video jobs, ``video2d``, ``work_flow_id``, deterministic ids)."""
 
     emit: tuple[EmitKind, ...] | str = ("auto",)  # a string is split on commas: "rectangle,landmark"
     multipart: Multipart = "split"

@@ -33,3 +33,16 @@ def test_readme_library_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert [sorted(t["frames"]) for t in trackers] == [["0", "1"], ["1"]]
     assert job["data"]["video_data"]["frames"][1]["src"] == "s3://bucket/clip/00001.jpg"
     assert len(env["payloads"]) == 1
+
+
+def test_every_cited_convention_is_on_the_conventions_page() -> None:
+    """Code, schemas and the README cite docs/playment-conventions.md (C1..C19), a page users have;
+    never the team's internal notes."""
+
+    root = Path(__file__).resolve().parents[1]
+    page = (root / "docs" / "playment-conventions.md").read_text()
+    defined = set(re.findall(r"\*\*(C\d+)\b", page))
+    files = [*root.joinpath("converters").rglob("*.py"), *root.joinpath("schemas").glob("*.json"), root / "README.md"]
+    cited = {c for f in files for c in re.findall(r"\b(C1[0-9]|C[1-9])\b", f.read_text())}
+    assert cited and cited <= defined, sorted(cited - defined)
+    assert not [f for f in files if "playment-format.md" in f.read_text()]

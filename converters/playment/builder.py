@@ -1,4 +1,4 @@
-"""Build Playment job payloads from selected items (format doc sections 1 and 5).
+"""Build Playment job payloads from selected items (docs/playment-conventions.md).
 
 Video job (default)::
 
@@ -17,11 +17,11 @@ reports skips and clamps and groups objects into planned trackers, keeping littl
 references. Pass 2 (:meth:`PayloadBuilder.tracker`) builds tracker dicts, whole or in parts of a
 frame range, so that a long video can be written piece by piece (``video_stream``).
 
-Image job (A2): ``data.image_url`` and ``maker_response.{rectangles,polygons,lines,landmarks,
+Image job (C2): ``data.image_url`` and ``maker_response.{rectangles,polygons,lines,landmarks,
 cuboids}.data[]`` whose items carry ``_id``, ``label``, ``attributes``, ``state`` and the geometry
 (no ``type``). All five keys are emitted (empty lists allowed) unless ``drop_empty``.
 
-``_id`` (A11): ``uuid5`` of ``reference_id/track_key/type/label`` for trackers (plus ``/frame_id``
+``_id`` (C11): ``uuid5`` of ``reference_id/track_key/type/label`` for trackers (plus ``/frame_id``
 for per-frame objects), or ``uuid4`` with ``random_ids``.
 """
 
@@ -44,7 +44,7 @@ IMAGE_KEYS = {"rectangle": "rectangles", "polygon": "polygons", "line": "lines",
 
 
 def attributes_out(attrs: dict[str, AttributeValue] | None, state: str | None) -> dict[str, Any]:
-    """A10: ``{name: {"value": str | [str]}}`` plus ``"state"`` on video objects."""
+    """C10: ``{name: {"value": str | [str]}}`` plus ``"state"`` on video objects."""
     out: dict[str, Any] = {}
     if not attrs:
         return out

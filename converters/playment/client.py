@@ -1,6 +1,6 @@
-"""A small, retrying client for the Playment jobs API (format doc section 3, A4, A16, A17).
+"""A small, retrying client for the Playment jobs API (docs/playment-conventions.md C4, C16, C17).
 
-Endpoints (paths configurable, A4)::
+Endpoints (paths configurable, C4)::
 
     POST {base}/v1/projects/{project_id}/batch      {"name", "description"} -> data.batch_id
     POST {base}/v1/projects/{project_id}/jobs       payload                  -> data.job_id
@@ -12,7 +12,7 @@ Every answer uses the envelope ``{"success": bool, "data": {...}}`` or
 ``x-api-key`` header and nowhere else: it is kept in a :class:`Secret` (masked repr), redacted from
 every message built from a server answer, and never logged.
 
-Retries (A17): HTTP 408, 429 (``Retry-After`` honoured exactly, seconds or HTTP date), 5xx,
+Retries (C17): HTTP 408, 429 (``Retry-After`` honoured exactly, seconds or HTTP date), 5xx,
 connection errors, timeouts and 2xx answers whose body cannot be read are retried with exponential
 backoff and jitter, bounded by :attr:`RetryPolicy.max_attempts` and :attr:`RetryPolicy.max_elapsed`.
 Other 4xx answers are never retried. Creating a job twice is harmless: Playment answers
@@ -77,7 +77,7 @@ DEFAULT_BATCH_PATH = "/v1/projects/{project_id}/batch"
 DEFAULT_DETAILS_PATH = "/v1/projects/{project_id}/details"
 USER_AGENT = "playment-prelabel/0.1"
 
-#: ``error.code`` values that mean "bad key" or "no access to this project" (format doc section 3).
+#: ``error.code`` values that mean "bad key" or "no access to this project" (Playment's error codes).
 AUTH_CODES = frozenset(
     {"auth-failure", "core.webutil.token_auth", "unauthorized", "core.webutil.auther",
      "unauthorized_request"}

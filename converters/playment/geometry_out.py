@@ -3,19 +3,19 @@
 x_norm = x / width, y_norm = y / height in IEEE double, no rounding (the JSON writer prints the
 shortest repr that round-trips). A coordinate outside [0, 1] is clamped to the nearest bound and
 counted (``Report.clamped_points``, one per clamped point of an emitted object). Rules from the
-format doc, section 5:
+docs/playment-conventions.md:
 
-- rectangle (A5): ``coordinates`` = TL, TR, BR, BL.
-- polygon (A6): ``points`` p1..pN in ring order (closing duplicate and repeated consecutive points
+- rectangle (C5): ``coordinates`` = TL, TR, BR, BL.
+- polygon (C6): ``points`` p1..pN in ring order (closing duplicate and repeated consecutive points
   dropped), ``edges`` e1..eN closing the ring. Holes are dropped and counted
   (``polygon_holes_dropped``): a Playment polygon is a single ring. A polygon that is invalid
   after normalization and clamping (self-intersecting, collapsed onto the frame border) is
   repaired with shapely ``make_valid`` keeping the largest part (``polygon_repaired``), or
   skipped when no area is left; an invalid polygon is never emitted.
-- line (A7): ``points`` p1..pN and ``edges`` as an open chain e1..e(N-1).
-- landmark (A8): ``points`` p1..pM for the keypoints with visibility > 0; ``label`` = the
+- line (C7): ``points`` p1..pN and ``edges`` as an open chain e1..e(N-1).
+- landmark (C8): ``points`` p1..pM for the keypoints with visibility > 0; ``label`` = the
   keypoint's 1-based index in the skeleton (so omitted points leave gaps in labels, not in names).
-- cuboid (A9): p1..p8 = front BL, BR, TR, TL, back BL, BR, TR, TL; ``front`` [p1,p2,p3,p4],
+- cuboid (C9): p1..p8 = front BL, BR, TR, TL, back BL, BR, TR, TL; ``front`` [p1,p2,p3,p4],
   ``back`` [p5,p6,p7,p8], ``side`` [p2,p6,p7,p3] (face names configurable).
 
 Each function returns the geometry dict, or a string saying why nothing can be emitted.

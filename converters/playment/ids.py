@@ -1,4 +1,4 @@
-"""Annotation ``_id``s (A11): deterministic uuid5 by default, random uuid4 on request.
+"""Annotation ``_id``s (C11): deterministic uuid5 by default, random uuid4 on request.
 
 The deterministic id of ``name`` is exactly ``str(uuid.uuid5(NAMESPACE, name))``, computed by
 ``uuid_utils`` (the same RFC 4122 algorithm in Rust, about 3x faster than hashing and formatting in

@@ -40,7 +40,7 @@ BASE_URI = "https://schemas.playment-prelabel.dev/v1/"
 PAYLOAD_ID = BASE_URI + "payload.json"
 #: The schema whose single property is the video maker_response key.
 MAKER_RESPONSE_VIDEO_ID = BASE_URI + "maker_response_video.json"
-#: The key the schema files use for the video maker_response (A1).
+#: The key the schema files use for the video maker_response (C1).
 DEFAULT_VIDEO_KEY = "video2d"
 #: Every schema file shipped (a missing one is a broken installation).
 SCHEMA_FILES = (

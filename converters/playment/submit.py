@@ -4,7 +4,7 @@ Flow: read every payload (``.json`` = one payload, ``.jsonl`` = one per line,
 directories = ``*.json`` / ``*.jsonl`` below them, sorted; hidden entries and ledgers, by name or
 by content, skipped) ->
 fill ``batch_id`` / ``work_flow_id`` where the payload lacks them (never ``work_flow_id`` beside a
-legacy ``tag``, A3) -> validate all of them (:class:`PayloadValidator`, reference_id present and
+legacy ``tag``, C3) -> validate all of them (:class:`PayloadValidator`, reference_id present and
 unique) -> only when all are valid: resolve the batch -> POST the jobs from a thread pool
 (:mod:`.sender`).
 

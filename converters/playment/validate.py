@@ -9,14 +9,14 @@ Two stages per payload (:meth:`PayloadValidator.check`):
 2. Semantics, on a schema-valid payload only:
 
    - ``duplicate_frame_id``: ``frame_id`` unique within ``video_data.frames``;
-   - ``unknown_frame``: every tracker ``frames`` key is a ``frame_id`` of the job (A13);
-   - ``duplicate_id``: ``_id`` unique across the job (trackers and objects, A11);
-   - polygons (A6): ``unknown_point`` (an edge names a point that does not exist),
+   - ``unknown_frame``: every tracker ``frames`` key is a ``frame_id`` of the job (C13);
+   - ``duplicate_id``: ``_id`` unique across the job (trackers and objects, C11);
+   - polygons (C6): ``unknown_point`` (an edge names a point that does not exist),
      ``degenerate_edge`` (an edge joins a point to itself), ``edges_not_ring`` (the edges are not
      the closed ring p1-p2-...-pN-p1 in natural point-name order, the order GT Studio's own
      exporter uses), ``invalid_polygon`` (shapely's ``explain_validity``, or zero area);
-   - lines with ``edges`` (A7): ``unknown_point``, ``degenerate_edge``, ``edges_not_chain``;
-   - ``unknown_label``: a label outside the project's label set, when one is given (A14).
+   - lines with ``edges`` (C7): ``unknown_point``, ``degenerate_edge``, ``edges_not_chain``;
+   - ``unknown_label``: a label outside the project's label set, when one is given (C14).
    - ``empty_label`` (a warning, not an error): a per-frame object with ``"label": ""``, as in the
      create-a-job page's own example; the tracker's label names the class. ``convert`` never
      writes one. A tracker or image item without a label is a schema error (``empty_string``).
@@ -230,7 +230,7 @@ class PayloadValidator:
     """Checks job payloads against the schemas and the semantic rules; build once, reuse.
 
     ``label_set``: the project's class Build Names (``unknown_label`` for any other label), or
-    None to accept every label. ``video_key``: the video maker_response key (A1, ``video2d``).
+    None to accept every label. ``video_key``: the video maker_response key (C1, ``video2d``).
     """
 
     __slots__ = ("_detail", "_fast", "label_set", "video_key")
@@ -509,7 +509,7 @@ def _names(n: int) -> tuple[list[str], frozenset[str]]:
 
 @cache
 def _canonical_edges(kind: str, n: int) -> dict[str, list[str]]:
-    """The edges the builder writes: e_k = [p_k, p_k+1], closed for a polygon (A6), open for a line (A7)."""
+    """The edges the builder writes: e_k = [p_k, p_k+1], closed for a polygon (C6), open for a line (C7)."""
     names = _names(n)[0]
     count = n if kind == "polygon" else n - 1
     return {f"e{k + 1}": [names[k], names[(k + 1) % n]] for k in range(count)}

@@ -153,7 +153,7 @@ def parse_keypoints(kp: object, names: tuple[str, ...] | None, results: bool) ->
 
 
 def convert_attributes(raw: object, loc: str, report: Report) -> tuple[dict[str, AttributeValue], Any, float]:
-    """CVAT / Datumaro ``attributes`` dict -> (Playment attributes per A10, track id, rotation)."""
+    """CVAT / Datumaro ``attributes`` dict -> (Playment attributes per C10, track id, rotation)."""
     if type(raw) is not dict:
         report.warn("attributes_invalid", f"'attributes' must be an object, got {describe(raw)}; ignored", loc)
         return {}, None, 0.0

@@ -298,7 +298,7 @@ BUILDERS: dict[str, Builder] = {
 
 
 def attributes(el: ET.Element, types: dict[str, str], occluded: str | None, strings: dict[str, str]) -> Attributes:
-    """``<attribute name>`` children -> attribute dict (A10).
+    """``<attribute name>`` children -> attribute dict (C10).
 
     ``occluded`` (when the element has it) becomes ``"occluded": "Yes"/"No"``; checkbox values and,
     for attributes the meta does not type, the literal values true/false become "Yes"/"No"; all

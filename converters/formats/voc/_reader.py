@@ -38,7 +38,7 @@ Records: every ``<object>`` and every ``<part>`` is one record.
 - ``pose``: its text, except ``Unspecified`` and empty (the devkit's "no view"), which are omitted.
 - ``<actions><jumping>1</jumping>...`` -> one attribute per action, "Yes"/"No".
 - ``<attributes><attribute><name>N</name><value>V</value>`` (CVAT's VOC export) -> attribute N = V,
-  with ``true``/``false`` as "Yes"/"No" (A10).
+  with ``true``/``false`` as "Yes"/"No" (C10).
 - ``<score>`` or ``<confidence>`` (written by some detectors) -> ``SceneObject.confidence``.
 - ``<part>`` (person layout: head, hand, foot): its own box, labelled by the part's name, attribute
   ``parent`` = the parent's label and 1-based object number, e.g. ``"person #2"``; parsed with the

@@ -28,7 +28,7 @@ def text(elem: ET.Element | None) -> str | None:
 
 
 def flag(value: str | None) -> str:
-    """A VOC 0/1 flag as a Playment value (A10): ``1`` (also true/yes) -> Yes, anything else -> No."""
+    """A VOC 0/1 flag as a Playment value (C10): ``1`` (also true/yes) -> Yes, anything else -> No."""
     return "Yes" if value is not None and value.strip().lower() in _FLAG_TRUE else "No"
 
 
