@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_convert.py --boxes 1000000
 	$(PY) benchmarks/bench_submit.py
 	$(PY) benchmarks/bench_hostile.py
+	$(PY) benchmarks/bench_adapters.py
 
 bench-quick: $(STAMP)
 	$(PY) benchmarks/bench_convert.py --boxes 100000

@@ -5,7 +5,9 @@ The public API is what this module exports (``__all__``); every other module and
 - convert files: :func:`convert` (files -> payload files), :func:`read_scene` + :func:`write_scene`,
   :func:`iter_payloads`, with :class:`ConvertOptions` and the label / attribute map loaders;
 - in-memory predictions: the scene model (:class:`Scene`, :class:`Frame`, :class:`Box`, ...,
-  :func:`frame_from_arrays`, :func:`scene_from_frames`);
+  :func:`frame_from_arrays`, :func:`scene_from_frames`), the adapters of :mod:`converters.adapters`
+  (:func:`from_ultralytics`, :func:`from_supervision`, :func:`from_torchvision`) and the streaming
+  :class:`JobWriter`;
 - check payloads: :class:`PayloadValidator`, :func:`validate_payload`, :func:`validate_paths`;
 - send them: :class:`PlaymentClient`, :func:`submit_payloads` -> :class:`SubmitSummary`;
 - errors (all defined in :mod:`converters.errors`): :class:`PrelabelError` and its children, the
@@ -25,6 +27,7 @@ try:
 except PackageNotFoundError:  # a source tree that is not installed
     __version__ = "0+unknown"
 
+from .adapters import from_supervision, from_torchvision, from_ultralytics, iter_ultralytics, scene_from_ultralytics
 from .errors import (
     ApiConnectionError,
     ApiError,
@@ -44,9 +47,11 @@ from .errors import (
     RequestRejectedError,
     SchemaValidationError,
     ServerError,
+    SkipWarning,
     UnknownFormatError,
     UsageError,
 )
+from .job_writer import JobWriter
 from .model import (
     Box,
     Cuboid,
@@ -80,6 +85,7 @@ __all__ = [
     "Frame",
     "InputError",
     "Issue",
+    "JobWriter",
     "Keypoints",
     "MalformedResponseError",
     "MultiPolygon",
@@ -99,18 +105,24 @@ __all__ = [
     "SchemaValidationError",
     "Sequence",
     "ServerError",
+    "SkipWarning",
     "SubmitSummary",
     "UnknownFormatError",
     "UsageError",
     "__version__",
     "convert",
     "frame_from_arrays",
+    "from_supervision",
+    "from_torchvision",
+    "from_ultralytics",
     "iter_payloads",
+    "iter_ultralytics",
     "load_attribute_map",
     "load_label_map",
     "load_label_set",
     "read_scene",
     "scene_from_frames",
+    "scene_from_ultralytics",
     "submit_payloads",
     "validate_paths",
     "validate_payload",

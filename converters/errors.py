@@ -56,6 +56,10 @@ class InputError(PrelabelError):
         return err
 
 
+class SkipWarning(UserWarning):
+    """A record was skipped (``iter_payloads(..., on_skip="warn")``)."""
+
+
 class NoObjects(InputError):
     """A valid COCO file of a task that carries no objects (captions, panoptic, ...)."""
 

@@ -59,7 +59,7 @@ def _frame_values(frame: Frame, sequence: str) -> dict[str, Any]:
 _Group = tuple[str, list[Frame], int, str, "list[BoxTrack] | None"]
 
 
-def _groups(scene: Scene, options: ConvertOptions) -> Iterator[_Group]:
+def _groups(scene: Scene, options: ConvertOptions, first_chunk: int = 0) -> Iterator[_Group]:
     """(sequence name, frames, chunk number, default template, box tracks) per job, in scene order.
     Column-stored box tracks stay with a job that is their whole sequence; a sequence cut into
     several jobs has them moved into its frames first."""
@@ -74,7 +74,7 @@ def _groups(scene: Scene, options: ConvertOptions) -> Iterator[_Group]:
         for seq in scene.sequences:
             if seq.is_video:
                 for c in range(0, len(seq.frames), n):
-                    yield seq.name, seq.frames[c:c + n], c // n, "{sequence}_{chunk:04d}", None
+                    yield seq.name, seq.frames[c:c + n], first_chunk + c // n, "{sequence}_{chunk:04d}", None
             else:
                 stills.extend(seq.frames)
         for c in range(0, len(stills), n):
@@ -84,7 +84,7 @@ def _groups(scene: Scene, options: ConvertOptions) -> Iterator[_Group]:
         if options.job_per == "image" or options.job_type == "image":
             template = "{sequence}_{frame_id}" if seq.is_video else "{sequence}"
             for i, frame in enumerate(seq.frames):
-                yield seq.name, [frame], i, template, None
+                yield seq.name, [frame], first_chunk + i, template, None
         elif seq.frames:
             yield seq.name, seq.frames, 0, "{sequence}", seq.box_tracks or None
 
@@ -108,11 +108,14 @@ def _check_utf8(reference_id: str, frames: list[Frame], srcs: list[str]) -> None
                              "not_utf8") from None
 
 
-def plan_jobs(scene: Scene, options: ConvertOptions) -> list[Job]:
-    """All jobs of the scene, named; duplicate reference ids are a usage error before any output."""
+def plan_jobs(scene: Scene, options: ConvertOptions, *, first_job: int = 0, first_chunk: int = 0) -> list[Job]:
+    """All jobs of the scene, named; duplicate reference ids are a usage error before any output.
+    ``first_job`` / ``first_chunk``: where ``{job}`` and ``{chunk}`` start (a streaming writer plans
+    a run piece by piece)."""
     jobs: list[Job] = []
     frame_template = options.frame_url
-    for number, (sequence, frames, chunk, default, box_tracks) in enumerate(_groups(scene, options)):
+    groups = _groups(scene, options, first_chunk)
+    for number, (sequence, frames, chunk, default, box_tracks) in enumerate(groups, first_job):
         template = options.reference_id or default
         if template == "{sequence}":  # the defaults need no formatting
             ref = sequence

@@ -318,6 +318,9 @@ class Scene:
     sequences: list[Sequence] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     name: str = "scene"
+    #: True when a reader counted the scene's records into a report; an in-memory scene's objects
+    #: are counted as records when it is first built into jobs (read = converted + skipped).
+    records_counted: bool = False
 
     def frames(self) -> Iterator[Frame]:
         for seq in self.sequences:
@@ -380,11 +383,17 @@ def frame_from_arrays(
     labels: Seq[str] | None = None,
     track_ids: ArrayLike | Seq[str | int | None] | None = None,
     polygons: Seq[ArrayLike] | None = None,
+    masks: ArrayLike | None = None,
+    obb: ArrayLike | None = None,
+    obb_angle: str = "radians",
     keypoints: ArrayLike | None = None,
     keypoint_names: Seq[str] | None = None,
+    keypoint_format: str = "visibility",
+    keypoint_threshold: float = 0.5,
     attributes: Seq[Mapping[str, AttributeValue] | None] | None = None,
 ) -> Frame:
-    """Build a :class:`Frame` from per-object arrays, all in pixels.
+    """Build a :class:`Frame` from per-object arrays, all in pixels (pixel-edge: a W x H image
+    spans [0, W] x [0, H]).
 
     - ``boxes``: (N, 4) in ``box_format`` ``"xyxy"`` (x1, y1, x2, y2) or ``"xywh"`` (x, y, w, h).
     - ``scores``: (N,) confidences; ``class_ids`` (N,) ints indexing ``class_names`` (a list or
@@ -392,7 +401,17 @@ def frame_from_arrays(
     - ``track_ids``: (N,) optional track ids (None / NaN / negative = no track).
     - ``polygons``: N arrays of shape (M, 2); each becomes the object's geometry (its box, if
       given, is kept as an alternate geometry for ``emit=rectangle``).
-    - ``keypoints``: (N, K, 3) x, y, visibility (or (N, K, 2), all visible).
+    - ``masks``: (N, height, width) binary masks (bool, 0/1, or floats: >= 0.5 is foreground),
+      traced exactly along the pixel edges (a mask covering columns 100..199 gives x 100..200);
+      several regions give a multi-part polygon; an empty mask gives an empty polygon, which the
+      builder skips and reports (``polygon_degenerate``).
+    - ``obb``: oriented boxes, (N, 5) centre x, centre y, width, height, angle (``obb_angle``
+      ``"radians"`` as Ultralytics' ``xywhr``, or ``"degrees"``), or (N, 4, 2) corners; each
+      becomes a 4-point polygon.
+    - ``keypoints``: (N, K, 3) x, y and a third column read as ``keypoint_format``:
+      ``"visibility"`` (COCO: 0 not labelled, 1 occluded, 2 visible) or ``"confidence"``
+      (Ultralytics, supervision: a point is kept, as visible, when its confidence >=
+      ``keypoint_threshold``); (N, K, 2) means every point visible.
 
     The number of objects N is taken from whichever per-object input is given; all must agree.
     """
@@ -403,6 +422,8 @@ def frame_from_arrays(
         for name, v in (
             ("boxes", boxes),
             ("polygons", polygons),
+            ("masks", masks),
+            ("obb", obb),
             ("keypoints", keypoints),
             ("scores", scores),
             ("class_ids", class_ids),
@@ -431,6 +452,10 @@ def frame_from_arrays(
         kp_arr = _as_array("keypoints", keypoints, 3, n)
         if kp_arr.shape[2] not in (2, 3):
             raise UsageError(f"keypoints: expected shape (N, K, 2|3), got {kp_arr.shape}")
+    if keypoint_format not in ("visibility", "confidence"):
+        raise UsageError(f"keypoint_format must be 'visibility' or 'confidence', got {keypoint_format!r}")
+    mask_geoms = _mask_geometries(masks, n, width, height) if masks is not None else None
+    obb_geoms = _obb_polygons(obb, n, obb_angle) if obb is not None else None
     score_arr = _as_array("scores", scores, 1, n) if scores is not None else None
 
     if labels is not None:
@@ -472,15 +497,24 @@ def frame_from_arrays(
         if polygons is not None:
             pts = _as_array(f"polygons[{i}]", polygons[i], 2)
             geoms.append(Polygon([(float(x), float(y)) for x, y in pts.tolist()]))
+        if mask_geoms is not None:
+            geoms.append(mask_geoms[i])
+        if obb_geoms is not None:
+            geoms.append(obb_geoms[i])
         if kp_arr is not None:
             k = kp_arr[i]
-            vis = [int(v) for v in k[:, 2].tolist()] if k.shape[1] == 3 else [2] * k.shape[0]
+            if k.shape[1] == 2:
+                vis = [2] * k.shape[0]
+            elif keypoint_format == "confidence":
+                vis = [2 if c >= keypoint_threshold else 0 for c in k[:, 2].tolist()]
+            else:
+                vis = [int(v) for v in k[:, 2].tolist()]
             geoms.append(Keypoints([(float(x), float(y)) for x, y in k[:, :2].tolist()], vis, kp_names))
         if box_arr is not None:
             x1, y1, x2, y2 = box_arr[i].tolist()
             geoms.append(Box(x1, y1, x2, y2))
         if not geoms:
-            raise UsageError(f"frame {frame_id}: object {i} has no geometry (boxes, polygons or keypoints)")
+            raise UsageError(f"frame {frame_id}: object {i} has no geometry (boxes, polygons, masks, obb or keypoints)")
         given = attributes[i] if attributes is not None else None
         attrs = dict(given) if given else None
         objects.append(
@@ -496,6 +530,50 @@ def frame_from_arrays(
         )
     fid = str(frame_id)
     return Frame(fid, file_name if file_name is not None else fid, width, height, index, objects)
+
+
+def _mask_geometries(masks: ArrayLike, n: int, width: float, height: float) -> list[Geometry]:
+    """Each (H, W) mask traced along its pixel edges (``mask_trace``): Polygon, MultiPolygon, or an
+    empty Polygon for an empty mask (reported by the builder, never dropped silently)."""
+    from .geometry import mask_to_polygons, polygons_to_geometry  # geometry imports this module
+
+    arr = np.asarray(masks)
+    if arr.ndim != 3 or arr.shape[0] != n:
+        raise UsageError(f"masks: expected shape (N, height, width) with N = {n}, got {arr.shape}")
+    if (arr.shape[1], arr.shape[2]) != (int(height), int(width)):
+        raise UsageError(f"masks: {arr.shape[2]} x {arr.shape[1]} px, but the frame is {width} x {height}; "
+                         "masks must be at the frame's size")
+    if arr.dtype.kind == "f":
+        arr = arr >= 0.5
+    out: list[Geometry] = []
+    for m in arr:
+        geom = polygons_to_geometry(mask_to_polygons(m))
+        out.append(geom if geom is not None else Polygon([]))
+    return out
+
+
+def _obb_polygons(obb: ArrayLike, n: int, angle_unit: str) -> list[Geometry]:
+    """Oriented boxes as 4-corner polygons. From (cx, cy, w, h, angle): the corners
+    centre +- (w/2) (cos a, sin a) +- (h/2) (-sin a, cos a), in the order Ultralytics' xywhr2xyxyxyxy
+    gives them."""
+    arr = np.asarray(obb, dtype=np.float64)
+    if arr.ndim == 3 and arr.shape[1:] == (4, 2) and arr.shape[0] == n:
+        corners = arr
+    elif arr.ndim == 2 and arr.shape == (n, 5):
+        if angle_unit not in ("radians", "degrees"):
+            raise UsageError(f"obb_angle must be 'radians' or 'degrees', got {angle_unit!r}")
+        cx, cy, w, h, a = arr.T
+        if angle_unit == "degrees":
+            a = np.radians(a)
+        cos, sin = np.cos(a), np.sin(a)
+        v1 = np.stack([w / 2 * cos, w / 2 * sin], axis=1)
+        v2 = np.stack([-h / 2 * sin, h / 2 * cos], axis=1)
+        ctr = np.stack([cx, cy], axis=1)
+        corners = np.stack([ctr + v1 + v2, ctr + v1 - v2, ctr - v1 - v2, ctr - v1 + v2], axis=1)
+    else:
+        raise UsageError(f"obb: expected shape (N, 5) cx cy w h angle or (N, 4, 2) corners with N = {n}, "
+                         f"got {arr.shape}")
+    return [Polygon([(float(x), float(y)) for x, y in c.tolist()]) for c in corners]
 
 
 def scene_from_frames(

@@ -8,13 +8,14 @@ validated and written one at a time, so memory holds the scene plus one job.
 from __future__ import annotations
 
 import gc
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from .errors import InputError, Report, SchemaValidationError, UsageError
+from .errors import InputError, Report, SchemaValidationError, SkipWarning, UsageError
 from .formats import available, get_reader
 from .formats._detect import LOOKS_FOR, detect, hint
 from .formats._options import ReaderOptions
@@ -117,6 +118,7 @@ def read_scene(
             raise exc from None
         for folder, archive in archives:
             archive_locations(report, scene, folder, archive, issues_before)
+        scene.records_counted = True
         if report.records_read == records_before and not any(seq.frames for seq in scene.sequences):
             raise InputError(f"no {LOOKS_FOR.get(fmt, fmt + ' input')} found in {', '.join(map(str, paths))}"
                              + ("" if auto else hint(fmt, paths)), None, "no_input")
@@ -168,37 +170,77 @@ class StreamedVideo:
                                                                    self.plans), job))
 
 
-def _built_jobs(
-    jobs: list[Job], options: ConvertOptions, report: Report, progress: Progress | None, *, for_writer: bool,
-) -> Iterator[dict[str, Any] | StreamedVideo]:
-    """The one job loop: select, build and validate each job in turn, counting it in the report.
+class JobBuilder:
+    """Select, build and validate one job at a time, counting it in the report; one per run (its
+    selector says at the end which options matched nothing)."""
 
-    ``for_writer``: the payloads are only serialized, so objects with the same attribute dict share
-    one output dict and a large video job comes as a :class:`StreamedVideo`; otherwise each payload
-    is a dict built anew that the caller may keep or change."""
-    selector = Selector(options, report)
-    builder = PayloadBuilder(options, report)
-    validator = PayloadValidator(label_set=options.label_set, video_key=options.video_key)
-    total = len(jobs)
-    for n, job in enumerate(jobs, 1):
+    def __init__(self, options: ConvertOptions, report: Report, *, for_writer: bool) -> None:
+        self.options = options
+        self.report = report
+        self.for_writer = for_writer
+        self.selector = Selector(options, report)
+        self.builder = PayloadBuilder(options, report)
+        self.validator = PayloadValidator(label_set=options.label_set, video_key=options.video_key)
+
+    def build(self, job: Job) -> dict[str, Any] | StreamedVideo:
+        """The job's payload. ``for_writer``: the payload is only serialized, so objects with the
+        same attribute dict share one output dict and a large video job comes as a
+        :class:`StreamedVideo`; otherwise each payload is a dict built anew that the caller may keep
+        or change."""
+        options, builder, validator, items = self.options, self.builder, self.validator, self.selector.items
         ref, frames, srcs = job.reference_id, job.frames, job.srcs
+        built: dict[str, Any] | StreamedVideo
         if options.job_type == "image":
-            yield _checked(validator, builder.image_job(ref, frames[0], srcs[0], selector.items), job)
+            built = _checked(validator, builder.image_job(ref, frames[0], srcs[0], items), job)
         else:
             if job.box_tracks is not None:
                 plans, size = builder.plan_box_tracks(frames, job.box_tracks)
             else:
-                plans, size = builder.plan_video(frames, selector.items)
-            if for_writer and size >= STREAM_OBJECTS:
-                yield StreamedVideo(job, plans, builder, validator)
+                plans, size = builder.plan_video(frames, items)
+            if self.for_writer and size >= STREAM_OBJECTS:
+                built = StreamedVideo(job, plans, builder, validator)
             else:
-                yield _checked(validator, builder.video_payload(ref, frames, srcs, plans, {} if for_writer else None),
-                               job)
-        report.frames += len(frames)
-        report.jobs += 1
+                built = _checked(validator, builder.video_payload(ref, frames, srcs, plans,
+                                                                  {} if self.for_writer else None), job)
+        self.report.frames += len(frames)
+        self.report.jobs += 1
+        return built
+
+    def finish(self) -> None:
+        self.selector.finish()
+
+
+def count_records(scene: Scene, report: Report) -> None:
+    """An in-memory scene (not read by a reader): each object is a record, so that read =
+    converted + skipped holds in the report."""
+    if not scene.records_counted:
+        n = scene.object_count
+        report.records_read += n
+        report.objects_read += n
+        scene.records_counted = True
+
+
+def _built_jobs(
+    jobs: list[Job], options: ConvertOptions, report: Report, progress: Progress | None, *, for_writer: bool,
+) -> Iterator[dict[str, Any] | StreamedVideo]:
+    """The one job loop of :func:`write_scene` and :func:`iter_payloads` (:class:`JobWriter` calls
+    the same :class:`JobBuilder` as its sequences end)."""
+    job_builder = JobBuilder(options, report, for_writer=for_writer)
+    total = len(jobs)
+    for n, job in enumerate(jobs, 1):
+        yield job_builder.build(job)
         if progress is not None:
             progress(n, total)
-    selector.finish()
+    job_builder.finish()
+
+
+class _WarningReport(Report):
+    """A report that also raises a Python warning for each record skipped (``on_skip="warn"``)."""
+
+    def skip(self, code: str, message: str, location: str = "") -> None:
+        super().skip(code, message, location)
+        warnings.warn(f"{location}: {message} [{code}]" if location else f"{message} [{code}]", SkipWarning,
+                      stacklevel=3)
 
 
 def iter_payloads(
@@ -206,11 +248,22 @@ def iter_payloads(
     options: ConvertOptions | None = None,
     report: Report | None = None,
     progress: Progress | None = None,
+    *,
+    on_skip: Literal["raise", "warn", "ignore"] = "raise",
 ) -> Iterator[dict[str, Any]]:
     """Validated payload dicts for ``scene``, one job at a time as they are asked for (nothing
-    written); each is built anew, so the caller may keep or change it."""
+    written); each is built anew, so the caller may keep or change it.
+
+    Nothing is dropped silently: with a ``report``, every skipped record is in it (and raises with
+    ``options.strict``); without one, the first skipped record raises :class:`InputError` unless
+    ``on_skip`` is ``"warn"`` (a :class:`SkipWarning` each) or ``"ignore"``."""
     options = options or ConvertOptions()
-    report = report if report is not None else Report(strict=options.strict)
+    if on_skip not in ("raise", "warn", "ignore"):
+        raise UsageError(f"on_skip must be 'raise', 'warn' or 'ignore', got {on_skip!r}")
+    if report is None:
+        strict = options.strict or on_skip == "raise"
+        report = _WarningReport(strict=strict) if on_skip == "warn" else Report(strict=strict)
+    count_records(scene, report)
     _prepare_columns(scene, options)
     jobs = plan_jobs(scene, options)
     for payload in _built_jobs(jobs, options, report, progress, for_writer=False):
@@ -237,6 +290,7 @@ def write_scene(
     """
     options = options or ConvertOptions()
     report = report if report is not None else Report(strict=options.strict)
+    count_records(scene, report)
     _prepare_columns(scene, options)
     jobs = plan_jobs(scene, options)
     with _no_gc(), OutputWriter(out, overwrite=overwrite) as writer:

@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 def test_readme_library_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     readme = (REPO / "README.md").read_text()
     section = readme[readme.index("## Library"):readme.index("## Formats")]
-    [code] = re.findall(r"```python\n(.*?)```", section, re.S)
+    code = re.findall(r"```python\n(.*?)```", section, re.S)[0]
     shutil.copy(REPO / "fixtures/coco/demo/instances.json", tmp_path / "instances_val.json")
     monkeypatch.chdir(tmp_path)
     env = {
@@ -46,3 +46,24 @@ def test_every_cited_convention_is_on_the_conventions_page() -> None:
     cited = {c for f in files for c in re.findall(r"\b(C1[0-9]|C[1-9])\b", f.read_text())}
     assert cited and cited <= defined, sorted(cited - defined)
     assert not [f for f in files if "playment-format.md" in f.read_text()]
+
+
+def test_readme_supervision_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The "From a model to Playment jobs" supervision example runs on real sv.Detections."""
+    import warnings
+    from types import SimpleNamespace
+
+    with warnings.catch_warnings():  # supervision warns at import when OpenCV is absent
+        warnings.simplefilter("ignore")
+        sv = pytest.importorskip("supervision", reason="supervision is not installed")
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("### From a model to Playment jobs"):readme.index("## Formats")]
+    [code] = [c for c in re.findall(r"```python\n(.*?)```", section, re.S) if "from_supervision" in c]
+    monkeypatch.chdir(tmp_path)
+    dets = [sv.Detections(xyxy=np.array([[10.0, 20, 110, 220]]), class_id=np.array([0]), tracker_id=np.array([5]))
+            for _ in range(3)]
+    env = {"per_frame_detections": dets, "model": SimpleNamespace(names={0: "person"})}
+    exec(compile(code, "README.md", "exec"), env)
+    [job] = [orjson.loads(p.read_bytes()) for p in (tmp_path / "jobs").glob("*.json")]
+    [tracker] = job["data"]["maker_response"]["video2d"]["data"]["annotations"]
+    assert (tracker["label"], sorted(tracker["frames"])) == ("person", ["0", "1", "2"])
