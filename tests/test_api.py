@@ -221,3 +221,16 @@ def test_messages_name_options_as_the_caller_knows_them(tmp_path: Path) -> None:
     code = main(["convert", str(coco), "--from", "coco", "--out", str(tmp_path / "taken.jsonl")],
                 stdout=io.StringIO(), stderr=err)
     assert code == 2 and "or pass --overwrite to replace it" in err.getvalue()
+
+
+def test_one_path_is_accepted_wherever_a_list_of_inputs_is(tmp_path: Path) -> None:
+    """convert("dets.json", ...) once iterated the string ("input d does not exist")."""
+    from converters import convert, submit_payloads, validate_paths
+
+    src = REPO / "fixtures/coco/bbox_dataset/input.json"
+    report = convert(str(src), "coco", tmp_path / "jobs.jsonl")
+    assert report.jobs > 0
+    assert validate_paths(str(tmp_path / "jobs.jsonl")) == (report.jobs, [])
+    assert validate_paths(tmp_path / "jobs.jsonl") == (report.jobs, [])
+    summary = submit_payloads(str(tmp_path / "jobs.jsonl"), None, ledger_path=None, dry_run=True, project_id="p")
+    assert summary.payloads == report.jobs

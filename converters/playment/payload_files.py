@@ -44,8 +44,11 @@ def _in_directory(root: Path, exclude: set[Path]) -> list[Path]:
     return sorted(found, key=lambda f: f.relative_to(root).as_posix())
 
 
-def payload_files(paths: Iterable[Path | str], exclude: Iterable[Path] = ()) -> list[Path]:
-    """The payload files named by ``paths``; a missing path or an excluded file is a UsageError."""
+def payload_files(paths: Path | str | Iterable[Path | str], exclude: Iterable[Path] = ()) -> list[Path]:
+    """The payload files named by ``paths`` (one path, or several); a missing path or an excluded
+    file is a UsageError."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
     excl = {Path(p).resolve() for p in exclude}
     files: list[Path] = []
     for raw in paths:
@@ -108,7 +111,9 @@ def iter_file(path: Path) -> Iterator[tuple[str, Any]]:
         yield name, _unreadable(exc, name)
 
 
-def iter_payload_files(paths: Iterable[Path | str], exclude: Iterable[Path] = ()) -> Iterator[tuple[str, Any]]:
+def iter_payload_files(
+    paths: Path | str | Iterable[Path | str], exclude: Iterable[Path] = ()
+) -> Iterator[tuple[str, Any]]:
     """``(location, payload | Issue)`` for every payload in ``paths``, in order; missing paths raise
     :class:`UsageError` before anything is yielded."""
     for path in payload_files(paths, exclude):

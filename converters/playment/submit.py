@@ -255,7 +255,7 @@ def _resolve_batch(
 
 
 def submit_payloads(
-    paths_or_payloads: Iterable[str | Path | Mapping[str, Any]],
+    paths_or_payloads: str | Path | Mapping[str, Any] | Iterable[str | Path | Mapping[str, Any]],
     client: PlaymentClient | None,
     *,
     ledger_path: str | Path | None,
@@ -291,6 +291,8 @@ def submit_payloads(
     pid = project_id or (client.project_id if client is not None else None)
     if not pid:
         raise UsageError("a project id is needed")
+    if isinstance(paths_or_payloads, (str, Path, Mapping)):  # one path, or one payload
+        paths_or_payloads = [paths_or_payloads]
     items = [i if isinstance(i, Mapping) else Path(i) for i in paths_or_payloads]
     ledger = Ledger(Path(ledger_path), pid) if ledger_path is not None else None
     exclude = [ledger.path] if ledger is not None else []

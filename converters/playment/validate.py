@@ -632,7 +632,7 @@ def _with_reference(where: str, payload: Any) -> str:
 
 
 def validate_paths(
-    paths: Iterable[Path | str], *, label_set: Collection[str] | None = None, video_key: str = "video2d"
+    paths: Path | str | Iterable[Path | str], *, label_set: Collection[str] | None = None, video_key: str = "video2d"
 ) -> tuple[int, list[Issue]]:
     """Validate every payload in ``paths`` (files, directories, ``.jsonl``).
 
