@@ -85,7 +85,7 @@ def test_every_exception_class_is_defined_in_errors() -> None:
 
 def test_old_import_paths_still_work() -> None:
     from converters import errors
-    from converters.formats.coco._load import NoObjects
+    from converters.formats.coco._kind import NoObjects
     from converters.formats.coco._rle import RleError
     from converters.formats.voc._masks import MaskError
     from converters.playment.client import AuthError, PlaymentApiError

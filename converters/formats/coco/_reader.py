@@ -3,7 +3,7 @@
 Coordinates: COCO writes pixel-edge floats ("bbox [0, 0, 1, 1] encloses the first pixel"), the
 model's own convention, so values are used as they are: ``bbox`` [x, y, w, h] becomes
 ``Box(x, y, x + w, y + h)``; polygon points are kept; RLE masks (``size`` = [h, w], column-major
-counts) are traced along pixel edges. Details of each geometry: :mod:`.coco_records`.
+counts) are traced along pixel edges. Details of each geometry: :mod:`._records`.
 
 Variants (told apart by shape, not by file name):
 
@@ -15,11 +15,11 @@ Variants (told apart by shape, not by file name):
   score}``): image sizes, file names and category names come from ``--images GT.json``; without
   it only results whose RLE carries its ``size`` can be read (file name and label are then the
   image and category ids).
-- video: TAO, CocoVID, CVAT video exports and YouTube-VIS / OVIS (:mod:`.coco_video`).
+- video: TAO, CocoVID, CVAT video exports and YouTube-VIS / OVIS (:mod:`._video`).
 
 Scene: one still Sequence per image (named by ``model.still_sequence_name(file_name)``; images of
 several input files with the same file name and size are merged into one frame), ``Frame.id`` =
-``str(image id)``; video sequences as :mod:`.coco_video` says. Labels are category names;
+``str(image id)``; video sequences as :mod:`._video` says. Labels are category names;
 ``Scene.labels`` lists them in category id order. ``score`` -> confidence (must be within [0, 1]);
 ``iscrowd=1`` regions are converted like any other with the attribute ``iscrowd: "Yes"``, or
 dropped and counted as ``crowd_skipped`` with ``--skip-crowd``. Annotation ``attributes`` (CVAT,
@@ -40,19 +40,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ...errors import InputError, RecordSkip, Report, UsageError
+from ...errors import InputError, NoObjects, RecordSkip, Report, UsageError
 from ...model import Box, Frame, Scene, SceneObject, Sequence, still_sequence_name
 from .._options import ReaderOptions, path_tuple
-from ._load import (
-    Categories,
-    NoObjects,
-    big_int_reload,
-    file_kind,
-    list_field,
-    load_ground_truth,
-    load_json,
-    read_images,
-)
+from ._categories import Categories
+from ._images_list import read_images
+from ._json import big_int_reload, load_ground_truth, load_json
+from ._kind import file_kind, list_field
 from ._records import build_object, describe, parse_bbox, parse_score
 from ._rle import RleError, is_rle, rle_size
 from ._video import ImageMeta, group_sequences, read_ytvis, video_sequences
