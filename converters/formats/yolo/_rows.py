@@ -152,6 +152,9 @@ class LineParser:
             self._pose(lines, loc, width, height, out)
 
     # -- detect (hot path) -------------------------------------------------------------------
+    # _detect and _detect_extra repeat the same row checks on purpose: the plain 5-value row is the
+    # most common input, and a shared helper (or a branch per row for the trailing columns) would add
+    # a call or a test to every one of its rows. A change to one loop goes into the other.
 
     def _detect(self, lines: list[bytes], loc: str, W: float, H: float, out: list[SceneObject]) -> None:
         """``cls xc yc w h`` rows (the hot path: unpacking, no per-row helper calls)."""
