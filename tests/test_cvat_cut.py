@@ -1,4 +1,4 @@
-"""CVAT reader: plain box rows cut out of the bytes before the XML parser (cvat_xml._Feeder).
+"""CVAT reader: plain box rows cut out of the bytes before the XML parser (cvat/_row_cut.py).
 
 Every result must be what parsing everything gives: each test reads the same bytes with the row
 cutter on and off (and with the column-wise element batches off), and compares the whole outcome -
@@ -21,6 +21,7 @@ from converters import fast_paths
 from converters.errors import PrelabelError, Report
 from converters.formats.cvat import READER
 from converters.formats.cvat import _parse as cvat_stream
+from converters.formats.cvat import _row_cut as row_cut
 from converters.formats.cvat import _xml_stream as cvat_xml
 from converters.model import Box
 
@@ -101,8 +102,8 @@ def outcome(path: Path, strict: bool = False) -> dict[str, Any]:
 def cut_short_tracks(monkeypatch: pytest.MonkeyPatch) -> None:
     """The tracks here are short and the chunks small: cut them all the same (the reader leaves
     tracks < MIN_RUN rows, and stops looking after IDLE_CHUNKS chunks without a cut)."""
-    monkeypatch.setattr(cvat_xml, "MIN_RUN", 1)
-    monkeypatch.setattr(cvat_xml, "IDLE_CHUNKS", 10**9)
+    monkeypatch.setattr(row_cut, "MIN_RUN", 1)
+    monkeypatch.setattr(row_cut, "IDLE_CHUNKS", 10**9)
 
 
 def read_all_ways(
@@ -115,7 +116,7 @@ def read_all_ways(
         if chunk is not None:
             m.setattr(cvat_xml, "CHUNK", chunk)
         for min_run in (1, 3, 10**9):
-            m.setattr(cvat_xml, "MIN_RUN", min_run)
+            m.setattr(row_cut, "MIN_RUN", min_run)
             out.append(outcome(path, strict))
         with fast_paths.reference_only():
             out.append(outcome(path, strict))
@@ -250,10 +251,10 @@ def test_attribute_dicts_are_shared_within_bounds(tmp_path: Path, monkeypatch: p
 
 
 def test_short_tracks_are_parsed_as_usual(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cvat_xml, "MIN_RUN", 3)
+    monkeypatch.setattr(row_cut, "MIN_RUN", 3)
     short, long = "".join(row(n, n) for n in range(2)), "".join(row(n, n) for n in range(3))
     assert cut_rows(write_xml(tmp_path, video(track(0, short) + track(1, long)))) == 3
-    monkeypatch.setattr(cvat_xml, "SHORT_TRACKS", 2)  # after 2 short tracks, the chunk is parsed
+    monkeypatch.setattr(row_cut, "SHORT_TRACKS", 2)  # after 2 short tracks, the chunk is parsed
     assert cut_rows(write_xml(tmp_path, video(track(0, short) + track(1, short) + track(2, long)))) == 0
 
 
@@ -267,7 +268,7 @@ def test_cutting_stops_after_chunks_without_plain_rows(tmp_path: Path, monkeypat
     monkeypatch.setattr(cvat_xml, "CHUNK", 1000)
     assert text.index('<track id="1"') > 1000  # the box track starts in the second chunk
     assert cut_rows(path) > 0
-    monkeypatch.setattr(cvat_xml, "IDLE_CHUNKS", 1)
+    monkeypatch.setattr(row_cut, "IDLE_CHUNKS", 1)
     assert cut_rows(path) == 0  # nothing cut in the first chunk: no cutting after it
     first, *others = read_all_ways(path, monkeypatch)
     assert first["report"]["objects_read"] == 20
@@ -276,8 +277,8 @@ def test_cutting_stops_after_chunks_without_plain_rows(tmp_path: Path, monkeypat
 
 def test_parser_that_defers_tokens_without_flush_is_never_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write_xml(tmp_path, video(track(0, row(0, 0) + row(1, 1))))
-    monkeypatch.setattr(cvat_xml, "_DEFERS", True)
-    if hasattr(cvat_xml.ET.XMLPullParser, "flush"):
+    monkeypatch.setattr(row_cut, "_DEFERS", True)
+    if hasattr(row_cut.ET.XMLPullParser, "flush"):
         assert cut_rows(path) == 2
     else:
         assert cut_rows(path) == 0

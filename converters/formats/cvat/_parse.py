@@ -3,7 +3,7 @@
 The file arrives as a growing tree (:func:`.cvat_xml.tree_batches`); every complete child of the
 root (``<meta>``, ``<image>``, ``<track>``) and every complete row of the open one is converted and
 removed, so memory holds the scene, not the XML. Plain box rows of tracks mostly arrive as text
-columns cut from the bytes instead (:class:`.cvat_xml.RowRun`), converted between the track's
+columns cut from the bytes instead (:class:`._row_cut.RowRun`), converted between the track's
 children in document order; rows that are plain (the common case) are converted a batch at a
 time by C-level ``map`` calls, all others row by row as elements (which owns every skip and
 warning), so the result is the same either way. Unrotated boxes of a track go into the track's
@@ -36,7 +36,8 @@ from ...model import (
 )
 from . import _shapes as shapes
 from ._meta import LabelInfo, Meta, TaskInfo, parse_meta, task_label
-from ._xml_stream import OCCLUDED, OUTSIDE, RowRun, row_children, row_element, tree_batches
+from ._row_cut import OCCLUDED, OUTSIDE, RowRun, row_children, row_element
+from ._xml_stream import tree_batches
 
 #: Batches of at least this many rows try the column-wise plain-box conversion first.
 FAST_MIN_ROWS = 4
@@ -311,7 +312,7 @@ class FileReader:
         self._rows_one_by_one(t, label, rows)
 
     def _run_rows(self, t: _Track, label: str, rows: list[tuple[bytes, ...]]) -> None:
-        """Convert rows cut from the bytes (:class:`.cvat_xml.RowRun`); as elements when not plain."""
+        """Convert rows cut from the bytes (:class:`._row_cut.RowRun`); as elements when not plain."""
         if t.skip is None and self._plain_run(t, label, rows):
             return
         self._track_rows(t, label, [row_element(row) for row in rows])

@@ -48,7 +48,7 @@ CVAT writes no confidence: SceneObject.confidence stays None.
 Records: every image shape, every image tag and every non-outside track row (a skeleton row
 counts once). Parsing is incremental and elements are dropped once converted, so memory holds the
 scene model, not the XML tree; plain box rows of tracks are read from the bytes without building
-elements, with the same result (:class:`.cvat_xml._Feeder`). Shapes with equal attributes share one
+elements, with the same result (:class:`._row_cut.Feeder`). Shapes with equal attributes share one
 attribute dict (objects never mutate them). XML is parsed with the protections of :mod:`converters.formats._xml`;
 see :mod:`.cvat_xml`.
 """
