@@ -154,17 +154,30 @@ class OutputWriter:
                 raise
         self.count += 1
 
+    def write_file(self, name: str, data: bytes) -> None:
+        """A file other than a job (folder output only): ``name`` is a plain file name, recorded in
+        the manifest like a job's, so ``overwrite`` replaces it and nothing else."""
+        if self._file is not None or "/" in name or "\\" in name or name.startswith(".") or not name:
+            raise UsageError(f"cannot write the file {name!r} here (folder output, plain names only)")
+        path = self._claim(name, name)
+        try:
+            with open(path, "wb") as f:
+                f.write(data)
+        except OSError as exc:
+            raise output_error(exc, "cannot write", path) from exc
+
     def _job_path(self, reference_id: str) -> Path:
         """The file of one job in the temporary folder (names are claimed once)."""
+        return self._claim(f"{safe_file_stem(reference_id)}.json", f"the job {reference_id!r}")
+
+    def _claim(self, name: str, what: str) -> Path:
         assert self._tmp is not None
-        stem = safe_file_stem(reference_id)
-        key = stem.lower()
-        if key in self._names:  # pragma: no cover - prevented by the hash suffix
-            raise UsageError(f"two reference ids map to the file name {stem}.json")
-        name = f"{stem}.json"
+        key = name.lower()
+        if key in self._names:  # pragma: no cover - prevented by the hash suffix of job names
+            raise UsageError(f"two outputs map to the file name {name}")
         if self.in_place and name not in self.previous and (self.out / name).exists():
             raise UsageError(
-                f"out {self.out}: the job {reference_id!r} would replace {self.out / name}, which no earlier "
+                f"out {self.out}: {what} would replace {self.out / name}, which no earlier "
                 "conversion wrote there; choose a new or empty folder"
             )
         self._names.add(key)

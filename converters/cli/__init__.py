@@ -16,7 +16,7 @@ from typing import TextIO
 from .. import __version__
 from ..errors import PrelabelError, SchemaValidationError, Terminated
 from ..option_names import cli_option_names
-from . import convert, formats, submit, validate
+from . import convert, formats, preview, submit, validate
 from ._common import _Parser
 from ._guard import fatal_line, process_signals
 
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_parser(sub)
     formats.add_parser(sub)
     submit.add_parser(sub)
+    preview.add_parser(sub)
     return parser
 
 
@@ -77,6 +78,8 @@ def _dispatch(args: list[str], out: TextIO, err: TextIO) -> int:
         return validate.run(ns, out, err)
     if ns.command == "formats":
         return formats.run(out)
+    if ns.command == "preview":
+        return preview.run(ns, err)
     code: int = submit.run(ns, stderr=err)
     return code
 
