@@ -15,12 +15,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	@rm -rf $(OUT)
+	@rm -rf $(OUT) $(OUT).preview
 	@mkdir -p $(dir $(OUT))
 	$(VENV)/bin/prelabel convert fixtures/coco/demo/instances.json --from coco --emit auto \
 		--out $(OUT) --report $(OUT).report.json
 	$(VENV)/bin/prelabel validate $(OUT)
+	$(VENV)/bin/prelabel preview $(OUT) --out $(OUT).preview --images fixtures/coco/demo
 	@echo "demo: jobs in $(OUT)/, report in $(OUT).report.json"
+	@echo "demo: preview: open $(OUT).preview/index.html"
 
 test: $(STAMP)
 	$(PY) -m pytest -q
@@ -35,6 +37,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_submit.py
 	$(PY) benchmarks/bench_hostile.py
 	$(PY) benchmarks/bench_adapters.py
+	$(PY) benchmarks/bench_preview.py
 
 bench-quick: $(STAMP)
 	$(PY) benchmarks/bench_convert.py --boxes 100000

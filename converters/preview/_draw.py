@@ -19,8 +19,9 @@ FILL_ALPHA = 56
 
 def colour(label: str) -> tuple[int, int, int]:
     """A stable, saturated colour for a label."""
-    h = int.from_bytes(hashlib.sha1(label.encode()).digest()[:2], "big") / 65536
-    r, g, b = colorsys.hsv_to_rgb(h, 0.75, 0.95)
+    d = hashlib.sha1(label.encode()).digest()
+    h = int.from_bytes(d[:2], "big") / 65536
+    r, g, b = colorsys.hsv_to_rgb(h, 0.55 + 0.45 * d[2] / 255, 0.7 + 0.3 * d[3] / 255)
     return int(r * 255), int(g * 255), int(b * 255)
 
 
@@ -36,19 +37,12 @@ def draw_shapes(base: Image.Image, shapes: tuple[Shape, ...] | list[Shape]) -> I
     """A copy of ``base`` (RGB) with ``shapes`` (normalized points) drawn over it."""
     w, h = base.size
     line = max(2, round(min(w, h) / 360))
-    overlay = Image.new("RGBA", base.size, (0, 0, 0, 0))
-    fill = ImageDraw.Draw(overlay)
-    out = base.convert("RGB")
+    out = base.convert("RGB") if base.mode != "RGB" else base.copy()
+    pen = ImageDraw.Draw(out, "RGBA")  # RGBA colours blend into the RGB image (the light fills)
     font = ImageFont.load_default()
     for s in shapes:
-        c = colour(s.label)
-        pts = [(x * w, y * h) for x, y in s.points]
-        if not pts:
-            continue
-        if s.kind in ("rectangle", "polygon") and len(pts) >= 3:
-            fill.polygon(pts, fill=(*c, FILL_ALPHA))
-    out = Image.alpha_composite(out.convert("RGBA"), overlay).convert("RGB")
-    pen = ImageDraw.Draw(out)
+        if s.kind in ("rectangle", "polygon") and len(s.points) >= 3:
+            pen.polygon([(x * w, y * h) for x, y in s.points], fill=(*colour(s.label), FILL_ALPHA))
     for s in shapes:
         c = colour(s.label)
         pts = [(x * w, y * h) for x, y in s.points]
