@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_hostile.py
 	$(PY) benchmarks/bench_adapters.py
 	$(PY) benchmarks/bench_preview.py
+	$(PY) benchmarks/bench_link.py
 
 bench-quick: $(STAMP)
 	$(PY) benchmarks/bench_convert.py --boxes 100000

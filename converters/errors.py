@@ -282,6 +282,8 @@ class Report:
     issues_dropped: int = 0
     #: The format ``fmt="auto"`` chose and the file that showed it (None when the caller named it).
     input_format: str | None = None
+    #: ``link_tracks``: the method, trackers made, links made, gaps bridged (None when not linking).
+    linking: dict[str, Any] | None = None
 
     @property
     def records_skipped(self) -> int:
@@ -334,7 +336,8 @@ class Report:
             "jobs": self.jobs,
             "issues": [i.to_dict() for i in self.issues],
             "issues_not_listed": self.issues_dropped,
-        } | ({"input_format": self.input_format} if self.input_format else {})
+        } | ({"input_format": self.input_format} if self.input_format else {}) | (
+            {"linking": self.linking} if self.linking else {})
 
     def summary_lines(self) -> list[str]:
         """A one-screen summary for stderr."""
@@ -345,6 +348,9 @@ class Report:
         ]
         lines += [f"    {code:<22} {n}" for code, n in sorted(self.skipped.items())]
         lines.append(f"objects read      {self.objects_read}")
+        if self.linking:
+            lines.append(f"tracks linked     {self.linking['trackers_made']} trackers ({self.linking['method']}), "
+                         f"{self.linking['links_made']} links, {self.linking['gaps_bridged']} gaps bridged")
         if self.filtered_by:
             lines.append(f"  filtered        {sum(self.filtered_by.values())}")
             lines += [f"    {code:<22} {n}" for code, n in sorted(self.filtered_by.items())]

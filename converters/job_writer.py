@@ -27,6 +27,7 @@ from types import TracebackType
 
 from .errors import Report, UsageError
 from .jobs import plan_jobs
+from .linking import link_scene
 from .model import Frame, Scene, Sequence, still_sequence_name
 from .options import ConvertOptions
 from .pipeline import JobBuilder, _prepare_columns
@@ -112,6 +113,8 @@ class JobWriter:
 
     def _write(self, scene: Scene, first_chunk: int) -> int:
         """Plan, build and write the jobs of ``scene``; returns how many were written."""
+        o = self.options
+        link_scene(scene, o.link_tracks, self.report, max_gap=o.link_max_gap, min_iou=o.link_min_iou)
         _prepare_columns(scene, self.options)
         jobs = plan_jobs(scene, self.options, first_job=self._number, first_chunk=first_chunk)
         for job in jobs:

@@ -32,11 +32,13 @@ from .option_names import opt
 EmitKind = Literal["auto", "rectangle", "polygon", "line", "landmark", "cuboid"]
 JobType = Literal["video", "image"]
 JobPer = Literal["sequence", "image"]
+LinkTracks = Literal["none", "iou", "bytetrack", "sort", "ocsort"]
 Multipart = Literal["split", "largest"]
 EMIT_KINDS: tuple[str, ...] = get_args(EmitKind)
 JOB_TYPES: tuple[str, ...] = get_args(JobType)
 JOB_PER: tuple[str, ...] = get_args(JobPer)
 MULTIPART: tuple[str, ...] = get_args(Multipart)
+LINK_TRACKS: tuple[str, ...] = get_args(LinkTracks)
 
 
 @dataclass(frozen=True)
@@ -80,12 +82,21 @@ class ConvertOptions:
     random_ids: bool = False
     drop_empty: bool = False
     strict: bool = False
+    #: join untracked video detections into tracks (converters.linking): none, iou, bytetrack, sort, ocsort
+    link_tracks: LinkTracks = "none"
+    link_max_gap: int = 5
+    link_min_iou: float = 0.3
 
     def __post_init__(self) -> None:
         self.emit = parse_emit(self.emit)
         _choice("multipart", self.multipart, MULTIPART)
         _choice("job_type", self.job_type, JOB_TYPES)
         _choice("job_per", self.job_per, JOB_PER)
+        _choice("link_tracks", self.link_tracks, LINK_TRACKS)
+        if self.link_max_gap < 0:
+            raise UsageError(f"{opt('link_max_gap')} must be at least 0")
+        if not 0 < self.link_min_iou <= 1:
+            raise UsageError(f"{opt('link_min_iou')} must be within (0, 1]")
         if self.frames_per_job is not None and self.frames_per_job < 1:
             raise UsageError(f"{opt('frames_per_job')} must be at least 1")
         if self.frames_per_job is not None and self.job_per == "image":

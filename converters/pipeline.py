@@ -22,6 +22,7 @@ from .formats._options import ReaderOptions
 from .formats._zip import archive_locations, archive_message, unpacked
 from .input_files import is_regular_file, kind_of
 from .jobs import Job, plan_jobs
+from .linking import link_scene
 from .model import Scene
 from .option_names import opt
 from .options import ConvertOptions
@@ -264,6 +265,7 @@ def iter_payloads(
         strict = options.strict or on_skip == "raise"
         report = _WarningReport(strict=strict) if on_skip == "warn" else Report(strict=strict)
     count_records(scene, report)
+    link_scene(scene, options.link_tracks, report, max_gap=options.link_max_gap, min_iou=options.link_min_iou)
     _prepare_columns(scene, options)
     jobs = plan_jobs(scene, options)
     for payload in _built_jobs(jobs, options, report, progress, for_writer=False):
@@ -291,6 +293,7 @@ def write_scene(
     options = options or ConvertOptions()
     report = report if report is not None else Report(strict=options.strict)
     count_records(scene, report)
+    link_scene(scene, options.link_tracks, report, max_gap=options.link_max_gap, min_iou=options.link_min_iou)
     _prepare_columns(scene, options)
     jobs = plan_jobs(scene, options)
     with _no_gc(), OutputWriter(out, overwrite=overwrite) as writer:

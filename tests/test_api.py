@@ -234,3 +234,12 @@ def test_one_path_is_accepted_wherever_a_list_of_inputs_is(tmp_path: Path) -> No
     assert validate_paths(tmp_path / "jobs.jsonl") == (report.jobs, [])
     summary = submit_payloads(str(tmp_path / "jobs.jsonl"), None, ledger_path=None, dry_run=True, project_id="p")
     assert summary.payloads == report.jobs
+
+
+def test_every_package_ships_in_the_wheel() -> None:
+    """pyproject's explicit package list names every folder of converters/ that holds modules."""
+    import tomllib
+
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "converters").rglob("__init__.py")}
+    assert found <= listed, sorted(found - listed)

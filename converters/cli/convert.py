@@ -58,6 +58,14 @@ def add_parser(sub: Any) -> None:
     j.add_argument("--video-key", default="video2d")
     j.add_argument("--random-ids", action="store_true", help="uuid4 ids instead of deterministic uuid5")
     j.add_argument("--drop-empty", action="store_true", help="image jobs: omit empty annotation lists")
+    k = p.add_argument_group("linking")
+    k.add_argument("--link-tracks", choices=["none", "iou", "bytetrack", "sort", "ocsort"], default="none",
+                   help="join a video's untracked detections into trackers: iou (ours, offline), or the trackers "
+                        "library's bytetrack / sort / ocsort (pip install 'playment-prelabel[trackers]')")
+    k.add_argument("--link-max-gap", type=int, default=5, metavar="N",
+                   help="frames a track may miss and still continue (default 5)")
+    k.add_argument("--link-min-iou", type=float, default=0.3, metavar="F",
+                   help="least IoU between a track's predicted box and a detection (default 0.3)")
     r = p.add_argument_group("report")
     r.add_argument("--report", metavar="FILE", help="write counts and every issue as JSON")
     r.add_argument("--strict", action="store_true", help="a record-level problem stops the run")
@@ -89,6 +97,9 @@ def options_from_args(ns: argparse.Namespace) -> ConvertOptions:
         random_ids=ns.random_ids,
         drop_empty=ns.drop_empty,
         strict=ns.strict,
+        link_tracks=ns.link_tracks,
+        link_max_gap=ns.link_max_gap,
+        link_min_iou=ns.link_min_iou,
     )
 
 
