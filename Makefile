@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_adapters.py
 	$(PY) benchmarks/bench_preview.py
 	$(PY) benchmarks/bench_link.py
+	$(PY) benchmarks/bench_workers.py
 
 bench-quick: $(STAMP)
 	$(PY) benchmarks/bench_convert.py --boxes 100000

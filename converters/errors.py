@@ -49,6 +49,9 @@ class InputError(PrelabelError):
         self.code = code
         super().__init__(f"{location}: {message}" if location else message)
 
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled whole (a worker process raises it)
+        return (type(self), (self.message, self.location, self.code))
+
     def with_hint(self, hint: str) -> InputError:
         """The same error (same class, location and code) with ``hint`` appended to its message."""
         err = type(self).__new__(type(self))
@@ -76,6 +79,11 @@ class SchemaValidationError(PrelabelError):
         head = f"{first.location}: {first.message}" if first else "invalid payload"
         more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
         super().__init__(f"payload validation failed: {head}{more}")
+
+    def __reduce__(self) -> str | tuple[Any, ...]:  # pickled whole (a worker process raises it)
+        if type(self) is not SchemaValidationError:
+            return super().__reduce__()
+        return (SchemaValidationError, (self.issues,))
 
 
 class PayloadsInvalidError(SchemaValidationError):
@@ -298,6 +306,23 @@ class Report:
             self.issues.append(issue)
         else:
             self.issues_dropped += 1
+
+    def merge(self, other: Report) -> None:
+        """Add the counts and issues of ``other`` (a part of the same run, done elsewhere) after
+        this report's own, as if they had been counted here in that order."""
+        self.records_read += other.records_read
+        self.objects_read += other.objects_read
+        self.objects_emitted += other.objects_emitted
+        self.frames += other.frames
+        self.jobs += other.jobs
+        self.clamped_points += other.clamped_points
+        self.skipped.update(other.skipped)
+        self.filtered_by.update(other.filtered_by)
+        self.warnings.update(other.warnings)
+        self.emitted_by_kind.update(other.emitted_by_kind)
+        for issue in other.issues:
+            self._add(issue)
+        self.issues_dropped += other.issues_dropped
 
     def skip(self, code: str, message: str, location: str = "") -> None:
         """A record could not be converted; with ``strict`` this raises instead."""

@@ -27,6 +27,7 @@ from .model import Scene
 from .option_names import opt
 from .options import ConvertOptions
 from .output_paths import check_output
+from .parallel import available_workers, use_workers, write_jobs_parallel
 from .playment.builder import PayloadBuilder, Plan
 from .playment.validate import PayloadValidator, VideoStreamCheck
 from .playment.video_stream import StreamCheckFailed, video_pieces
@@ -281,8 +282,12 @@ def write_scene(
     progress: Progress | None = None,
     *,
     overwrite: bool = False,
+    workers: int | None = 1,
 ) -> Report:
     """Build, validate and write every job of ``scene`` to ``out`` (``.jsonl`` or a directory).
+
+    ``workers``: processes that build the jobs (:mod:`converters.parallel`; the same bytes and report
+    as one); None means every core this process may use.
 
     An existing ``out`` file or non-empty folder is refused unless ``overwrite``; then only what an
     earlier conversion wrote is replaced (:mod:`converters.output_paths`).
@@ -296,12 +301,16 @@ def write_scene(
     link_scene(scene, options.link_tracks, report, max_gap=options.link_max_gap, min_iou=options.link_min_iou)
     _prepare_columns(scene, options)
     jobs = plan_jobs(scene, options)
+    n_workers = use_workers(available_workers() if workers is None else workers, jobs)
     with _no_gc(), OutputWriter(out, overwrite=overwrite) as writer:
-        for built in _built_jobs(jobs, options, report, progress, for_writer=True):
-            if isinstance(built, dict):
-                writer.write(built)
-            else:
-                built.write_to(writer)
+        if n_workers > 1:
+            write_jobs_parallel(jobs, options, report, writer, n_workers, progress)
+        else:
+            for built in _built_jobs(jobs, options, report, progress, for_writer=True):
+                if isinstance(built, dict):
+                    writer.write(built)
+                else:
+                    built.write_to(writer)
         writer.commit()
     return report
 
@@ -316,8 +325,10 @@ def convert(
     report: Report | None = None,
     progress: Progress | None = None,
     overwrite: bool = False,
+    workers: int | None = 1,
 ) -> Report:
-    """Read ``inputs`` as ``fmt`` and write validated Playment payloads to ``out``.
+    """Read ``inputs`` as ``fmt`` and write validated Playment payloads to ``out`` (``workers``: see
+    :func:`write_scene`).
 
     ``out`` is checked before any input is read: it must not be an input, and an existing file or
     non-empty folder is refused unless ``overwrite`` (see :mod:`converters.output_paths`).
@@ -331,7 +342,7 @@ def convert(
     check_output(out, overwrite=overwrite, inputs=_input_list(inputs))
     with _no_gc():  # one pause for both stages: re-enabling in between would scan the whole scene once
         scene = read_scene(inputs, fmt, report, reader_options, compact=True)
-        return write_scene(scene, out, options, report, progress, overwrite=overwrite)
+        return write_scene(scene, out, options, report, progress, overwrite=overwrite, workers=workers)
 
 
 __all__ = ["InputError", "convert", "iter_payloads", "read_scene", "write_scene"]

@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 import orjson
 
-from ..errors import PrelabelError, Report, SchemaValidationError, issue_lines
+from ..errors import PrelabelError, Report, SchemaValidationError, UsageError, issue_lines
 from ..formats import REGISTRY, available, get_reader
 from ..options import EMIT_KINDS, ConvertOptions, load_attribute_map, load_label_map, load_label_set
 from ..output_paths import check_report, output_error, write_bytes_atomic
@@ -66,6 +66,9 @@ def add_parser(sub: Any) -> None:
                    help="frames a track may miss and still continue (default 5)")
     k.add_argument("--link-min-iou", type=float, default=0.3, metavar="F",
                    help="least IoU between a track's predicted box and a detection (default 0.3)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="processes building the jobs (default: every core this process may use); the output is "
+                        "the same bytes whatever N")
     r = p.add_argument_group("report")
     r.add_argument("--report", metavar="FILE", help="write counts and every issue as JSON")
     r.add_argument("--strict", action="store_true", help="a record-level problem stops the run")
@@ -116,6 +119,8 @@ def _write_report(path: str, report: Report, error: PrelabelError | None = None)
 
 
 def run(ns: argparse.Namespace, stderr: TextIO) -> int:
+    if ns.workers is not None and ns.workers < 1:
+        raise UsageError("--workers must be at least 1")
     options = options_from_args(ns)
     report = Report(strict=options.strict)
     progress = ProgressBar(stderr) if (not ns.quiet and stderr.isatty()) else None
@@ -125,7 +130,7 @@ def run(ns: argparse.Namespace, stderr: TextIO) -> int:
     reader_options = get_reader(fmt).options_type.from_args(ns)
     try:
         convert(ns.inputs, fmt, ns.out, options=options, reader_options=reader_options,
-                report=report, progress=progress, overwrite=ns.overwrite)
+                report=report, progress=progress, overwrite=ns.overwrite, workers=ns.workers)
     except PrelabelError as exc:
         if ns.report:
             _write_report(ns.report, report, exc)

@@ -1,0 +1,51 @@
+"""--workers: wall time of one COCO conversion with 1 and 2 worker processes (same bytes checked).
+
+    python benchmarks/bench_workers.py [--boxes 1000000]
+
+Uses the file benchmarks/bench_convert.py generates (benchmarks/data/coco_<boxes>.json); each run is
+a fresh process. The read is one process whatever the workers; building, validating and
+serializing the jobs is shared. Target (issue 17): 2 workers >= 1.6x one on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHILD = r"""
+import sys, time
+from converters import convert
+t = time.perf_counter()
+convert(sys.argv[1], "coco", sys.argv[2], workers=int(sys.argv[3]))
+print(time.perf_counter() - t)
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--boxes", type=int, default=1_000_000)
+    boxes = ap.parse_args().boxes
+    src = ROOT / "benchmarks" / "data" / f"coco_{boxes}.json"
+    if not src.exists():
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_convert.py"), "--boxes", str(boxes),
+                        "--cases", "coco-dataset", "--repeat", "1"], check=True, capture_output=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        secs = {}
+        for n in (1, 2):
+            out = Path(tmp) / f"w{n}.jsonl"
+            r = subprocess.run([sys.executable, "-c", CHILD, str(src), str(out), str(n)], capture_output=True,
+                               text=True, check=True, cwd=ROOT)
+            secs[n] = float(r.stdout.strip().splitlines()[-1])
+        same = (Path(tmp) / "w1.jsonl").read_bytes() == (Path(tmp) / "w2.jsonl").read_bytes()
+    print(f"== workers: COCO {boxes:,} boxes")
+    print(f"   1 worker   {secs[1]:6.2f} s   {boxes / secs[1]:>10,.0f} objects/s")
+    print(f"   2 workers  {secs[2]:6.2f} s   {boxes / secs[2]:>10,.0f} objects/s   speed-up {secs[1] / secs[2]:.2f} x "
+          f"(target >= 1.6)   same bytes: {'yes' if same else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()

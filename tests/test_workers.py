@@ -1,0 +1,87 @@
+"""--workers: the same bytes and the same report whatever the number of processes."""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+
+from converters import (
+    ConvertOptions,
+    InputError,
+    Issue,
+    SchemaValidationError,
+    convert,
+)
+from converters.cli import main
+from converters.parallel import MIN_JOBS, can_fork
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="workers need the fork start method (Linux, macOS)")
+
+
+def _coco(tmp_path: Path, images: int = 200) -> Path:
+    """A COCO file of ``images`` images (enough jobs for workers), some boxes clamped or skipped."""
+    imgs = [{"id": i, "file_name": f"img/{i:04d}.jpg", "width": 100, "height": 50} for i in range(images)]
+    anns = []
+    for i in range(images):
+        anns.append({"id": 3 * i, "image_id": i, "category_id": 1 + i % 2, "bbox": [i % 90, 5, 10, 20]})
+        anns.append({"id": 3 * i + 1, "image_id": i, "category_id": 1, "bbox": [95, 40, 20, 20]})  # clamped
+        if i % 17 == 0:
+            anns.append({"id": 3 * i + 2, "image_id": i, "category_id": 2, "bbox": [200, 200, 5, 5]})  # skipped
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps({"images": imgs, "annotations": anns,
+                                "categories": [{"id": 1, "name": "car"}, {"id": 2, "name": "person"}]}))
+    return path
+
+
+@pytest.mark.parametrize("out_name", ["jobs.jsonl", "jobs"])
+def test_same_bytes_and_report_for_1_2_and_3_workers(tmp_path: Path, out_name: str) -> None:
+    src = _coco(tmp_path)
+    reports = {}
+    for n in (1, 2, 3):
+        (tmp_path / str(n)).mkdir()
+        reports[n] = convert(src, "coco", tmp_path / str(n) / out_name, workers=n,
+                             options=ConvertOptions(job_type="image", job_per="image"))
+    assert reports[1].jobs == 200 > MIN_JOBS
+    first = tmp_path / "1" / out_name
+    for n in (2, 3):
+        other = tmp_path / str(n) / out_name
+        if first.is_dir():
+            names = sorted(p.name for p in first.iterdir())
+            assert names == sorted(p.name for p in other.iterdir())
+            assert all((first / x).read_bytes() == (other / x).read_bytes() for x in names)
+        else:
+            assert first.read_bytes() == other.read_bytes()
+        assert reports[n].to_dict() == reports[1].to_dict()
+    assert reports[1].skipped == {"rectangle_degenerate": 12} and reports[1].clamped_points > 0
+
+
+def test_an_error_in_a_worker_is_raised_at_its_job_and_nothing_is_written(tmp_path: Path) -> None:
+    src = _coco(tmp_path)
+    for n in (1, 2):
+        with pytest.raises(InputError) as err:
+            convert(src, "coco", tmp_path / f"s{n}.jsonl", workers=n, options=ConvertOptions(strict=True))
+        # the first skipped box in job order (image 0, its third annotation), whatever the number of workers
+        assert "rectangle_degenerate" in str(err.value) and err.value.location.endswith(":$.annotations[2]")
+        assert not (tmp_path / f"s{n}.jsonl").exists()
+    # a worker's exception reaches the parent whole (pickled): structure kept, not only the text
+    issue = Issue("error", "unknown_label", "label 'x' is not in the label set", "job 'a' $.x", ("x",))
+    again = pickle.loads(pickle.dumps(SchemaValidationError([issue])))
+    assert again.issues == [issue] and str(again) == str(SchemaValidationError([issue]))
+    located = pickle.loads(pickle.dumps(InputError("bad", "f.json:$.a", "bad_box")))
+    assert (located.message, located.location, located.code) == ("bad", "f.json:$.a", "bad_box")
+
+
+def test_the_cli_flag(tmp_path: Path) -> None:
+    src = _coco(tmp_path, 80)
+    err = io.StringIO()
+    assert main(["convert", str(src), "--from", "coco", "--out", str(tmp_path / "a.jsonl"), "--workers", "2"],
+                stdout=io.StringIO(), stderr=err) == 1  # the skipped boxes
+    assert main(["convert", str(src), "--from", "coco", "--out", str(tmp_path / "b.jsonl"), "--workers", "1"],
+                stdout=io.StringIO(), stderr=io.StringIO()) == 1
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+    assert main(["convert", str(src), "--from", "coco", "--out", str(tmp_path / "c.jsonl"), "--workers", "0"],
+                stdout=io.StringIO(), stderr=io.StringIO()) == 2
