@@ -30,6 +30,8 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Sequence as Seq
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import ClassVar, TypeAlias
@@ -46,6 +48,23 @@ MAX_IMAGE_SIDE = 1_000_000
 #: is skipped (``mask_too_large``): tracing costs about 5 bytes and 30 ns per pixel of that box.
 #: 2**28 px is a 16384 x 16384 box.
 MAX_MASK_PIXELS = 1 << 28
+_MASK_LIMIT: ContextVar[int] = ContextVar("prelabel_max_mask_pixels", default=MAX_MASK_PIXELS)
+
+
+def max_mask_pixels() -> int:
+    """The mask area limit in force (``max_mask_pixels`` of the reader's options; default
+    :data:`MAX_MASK_PIXELS`)."""
+    return _MASK_LIMIT.get()
+
+
+@contextmanager
+def mask_pixel_limit(pixels: int) -> Iterator[None]:
+    """Masks decoded inside take ``pixels`` as their area limit."""
+    token = _MASK_LIMIT.set(pixels)
+    try:
+        yield
+    finally:
+        _MASK_LIMIT.reset(token)
 
 Point: TypeAlias = tuple[float, float]
 Ring: TypeAlias = list[Point]

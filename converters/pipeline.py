@@ -23,7 +23,7 @@ from .formats._zip import archive_locations, archive_message, unpacked
 from .input_files import is_regular_file, kind_of
 from .jobs import Job, plan_jobs
 from .linking import link_scene
-from .model import Scene
+from .model import Scene, mask_pixel_limit
 from .option_names import opt
 from .options import ConvertOptions
 from .output_paths import check_output
@@ -110,7 +110,9 @@ def read_scene(
                 p = folder
             read_paths.append(p)
         try:
-            scene = reader.read(read_paths, reader.options_type.from_mapping(reader_options), report)
+            opts = reader.options_type.from_mapping(reader_options)
+            with mask_pixel_limit(opts.max_mask_pixels):
+                scene = reader.read(read_paths, opts, report)
         except InputError as exc:
             for folder, archive in archives:
                 exc = archive_message(exc, folder, archive)

@@ -203,3 +203,31 @@ def test_a_label_set_that_is_a_fifo_or_not_utf8_is_a_usage_error(tmp_path: Path)
     good = tmp_path / "good.txt"
     good.write_bytes(b"\xef\xbb\xbfcar\n\n person \n")
     assert load_label_set(good) == frozenset({"car", "person"})
+
+
+def test_the_mask_area_limit_is_an_option(tmp_path: Path) -> None:
+    """max_mask_pixels (--max-mask-pixels): a 10 x 10 foreground passes the default and is skipped
+    as mask_too_large under a limit of 50 px; the limit must be positive."""
+    import io
+    import json
+
+    from converters.cli import main
+
+    mask_rle = {"size": [20, 20], "counts": [5 * 20 + 5] + [10, 10] * 9 + [10, 20 * 20 - (5 * 20 + 5) - 190]}
+    assert sum(mask_rle["counts"]) == 400  # type: ignore[arg-type]
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps({"images": [{"id": 1, "file_name": "a.jpg", "width": 20, "height": 20}],
+                               "categories": [{"id": 1, "name": "blob"}],
+                               "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 1,
+                                                "segmentation": mask_rle}]}))
+    report = Report()
+    assert len(list(read_scene(src, "coco", report).objects())) == 1 and report.skipped == {}
+    report = Report()
+    assert list(read_scene(src, "coco", report, {"max_mask_pixels": 50}).objects()) == []
+    assert report.skipped == {"mask_too_large": 1}
+    with pytest.raises(UsageError, match="max_mask_pixels must be a positive number"):
+        read_scene(src, "coco", Report(), {"max_mask_pixels": 0})
+    err = io.StringIO()
+    assert main(["convert", str(src), "--from", "coco", "--out", str(tmp_path / "o.jsonl"), "--max-mask-pixels", "50"],
+                stdout=io.StringIO(), stderr=err) == 1
+    assert "mask_too_large" in err.getvalue()

@@ -29,7 +29,7 @@ def test_an_unknown_key_names_it_and_lists_the_valid_ones(fmt: str, tmp_path: Pa
 
 
 def test_read_scene_refuses_an_unknown_key_before_reading() -> None:
-    with pytest.raises(UsageError, match=r"'imagez'.*valid: images, skip_crowd"):
+    with pytest.raises(UsageError, match=r"'imagez'.*valid: max_mask_pixels, images, skip_crowd"):
         read_scene([DEMO], "coco", Report(), reader_options={"imagez": "gt.json"})
 
 

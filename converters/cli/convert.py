@@ -40,6 +40,9 @@ def add_parser(sub: Any) -> None:
     g.add_argument("--attribute-map", help="JSON/YAML: attribute -> new name | null | {name, values}")
     g.add_argument("--label-set", help="the project's labels (text, one per line; or a JSON/YAML list)")
     g.add_argument("--images", nargs="+", help="image info: COCO ground truth / VOC root / YOLO image folder")
+    g.add_argument("--max-mask-pixels", type=int, metavar="N",
+                   help="largest mask (its foreground's box) decoded, in pixels (default 2^28 = 268435456); "
+                        "larger ones are skipped as mask_too_large")
     g.add_argument("--image-sizes", metavar="FILE",
                    help="YOLO, VOC: JSON {image path: [width, height]} (relative to the file's folder or absolute), "
                         "for images that are not at hand")

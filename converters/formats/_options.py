@@ -15,15 +15,24 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar, TypeVar
 
 from ..errors import UsageError
+from ..model import MAX_MASK_PIXELS
+from ..option_names import opt
 
 T = TypeVar("T", bound="ReaderOptions")
 
 
 @dataclass(frozen=True)
 class ReaderOptions:
-    """Options of one reader; subclasses add typed fields with defaults."""
+    """Options of one reader; subclasses add typed fields with defaults. ``max_mask_pixels``: the
+    largest mask (foreground box) decoded, in pixels; a larger one is skipped as ``mask_too_large``."""
 
     reader: ClassVar[str] = ""
+    max_mask_pixels: int = MAX_MASK_PIXELS
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.max_mask_pixels, int) or self.max_mask_pixels < 1:
+            raise UsageError(f"{opt('max_mask_pixels')} must be a positive number of pixels, "
+                             f"got {self.max_mask_pixels!r}")
 
     @classmethod
     def field_names(cls) -> list[str]:

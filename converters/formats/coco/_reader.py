@@ -280,6 +280,7 @@ class CocoOptions(ReaderOptions):
     skip_crowd: bool = False
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         object.__setattr__(self, "images", path_tuple(self.images, "images"))
         object.__setattr__(self, "skip_crowd", bool(self.skip_crowd))
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from ...errors import RleError as RleError
 from ...mask_trace import DEFAULT_TOLERANCE, trace_mask
-from ...model import MAX_MASK_PIXELS, Polygon
+from ...model import MAX_MASK_PIXELS, Polygon, max_mask_pixels
 
 
 def is_rle(seg: object) -> bool:
@@ -146,7 +146,7 @@ def rle_crop(h: int, runs: list[int], box: tuple[int, int, int, int]) -> np.ndar
 
 
 def rle_to_polygons(
-    seg: dict[str, Any], tolerance: float = DEFAULT_TOLERANCE, max_pixels: int = DEFAULT_MAX_MASK_PIXELS
+    seg: dict[str, Any], tolerance: float = DEFAULT_TOLERANCE, max_pixels: int | None = None
 ) -> list[Polygon]:
     """Trace an RLE into hole-free polygons (largest first); [] for an empty mask.
 
@@ -159,6 +159,8 @@ def rle_to_polygons(
     if box is None:
         return []
     r0, r1, c0, c1 = box
+    if max_pixels is None:
+        max_pixels = max_mask_pixels()
     if (r1 - r0) * (c1 - c0) > max_pixels:
         raise RleError(
             "mask_too_large",

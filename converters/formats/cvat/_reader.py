@@ -82,6 +82,7 @@ class CvatOptions(ReaderOptions):
     frame_name: str = DEFAULT_FRAME_NAME
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         object.__setattr__(self, "frame_name", _check_template(str(self.frame_name)))
 
 

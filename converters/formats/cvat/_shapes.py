@@ -18,7 +18,7 @@ import shapely.errors
 
 from ... import geometry as g
 from ...errors import RecordSkip
-from ...model import MAX_MASK_PIXELS, Box, Cuboid, Geometry, Keypoints, Point, Polygon, Polyline
+from ...model import Box, Cuboid, Geometry, Keypoints, Point, Polygon, Polyline, max_mask_pixels
 
 #: Vertices of the polygon that approximates an ellipse (evenly spaced in the parametric angle).
 ELLIPSE_VERTICES = 32
@@ -221,8 +221,9 @@ def decode_mask(a: dict[str, str]) -> tuple[np.ndarray, int, int]:
         raise ShapeError("bad_value", f"mask box is not integer: {shown}") from None
     if width <= 0 or height <= 0:
         raise ShapeError("mask_empty", f"mask box has no area: width={width} height={height}")
-    if width * height > MAX_MASK_PIXELS:
-        raise ShapeError("mask_too_large", f"mask box {width} x {height} px has more than {MAX_MASK_PIXELS} px")
+    limit = max_mask_pixels()
+    if width * height > limit:
+        raise ShapeError("mask_too_large", f"mask box {width} x {height} px has more than {limit} px")
     text = a.get("rle")
     if text is None:
         raise ShapeError("missing_coordinates", "missing attribute 'rle'")

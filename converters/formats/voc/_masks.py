@@ -33,7 +33,7 @@ from PIL import Image, UnidentifiedImageError
 from ...errors import MaskError as MaskError
 from ...errors import Report
 from ...geometry import mask_to_polygons, polygons_to_geometry
-from ...model import MAX_MASK_PIXELS, Frame, SceneObject
+from ...model import Frame, SceneObject, max_mask_pixels
 
 VOC_CLASSES = (
     "background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair",
@@ -88,8 +88,9 @@ def read_index_png(path: Path, colors: dict[int, int] | None = None) -> np.ndarr
     through ``colors`` (packed RGB -> index; default the VOC colour map)."""
     try:
         with Image.open(path) as im:
-            if im.width * im.height > MAX_MASK_PIXELS:
-                raise MaskError(f"the mask is {im.width} x {im.height} px, more than {MAX_MASK_PIXELS} px")
+            limit = max_mask_pixels()
+            if im.width * im.height > limit:
+                raise MaskError(f"the mask is {im.width} x {im.height} px, more than {limit} px")
             mode = im.mode
             if mode in ("P", "L", "I", "I;16", "1"):
                 return np.asarray(im, dtype=np.int64)

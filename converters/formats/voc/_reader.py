@@ -624,6 +624,7 @@ class VocOptions(ReaderOptions):
     image_sizes: str | None = None
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         object.__setattr__(self, "images", path_tuple(self.images, "images"))
         object.__setattr__(self, "voc_zero_based", bool(self.voc_zero_based))
 

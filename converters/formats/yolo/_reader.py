@@ -131,6 +131,7 @@ class YoloOptions(ReaderOptions):
     kpt_shape: str | None = None
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         object.__setattr__(self, "images", path_tuple(self.images, "images"))
         choice(self.yolo_task, (None, *TASKS), "yolo_task")
         choice(self.yolo_columns, (None, *COLUMNS), "yolo_columns")
