@@ -9,6 +9,9 @@ The public API is what this module exports (``__all__``); every other module and
   (:func:`from_ultralytics`, :func:`from_supervision`, :func:`from_torchvision`) and the streaming
   :class:`JobWriter`;
 - check payloads: :class:`PayloadValidator`, :func:`validate_payload`, :func:`validate_paths`;
+  look at them: :mod:`converters.preview` (``render_frame``, ``write_preview``);
+- trackers from untracked detections: ``ConvertOptions(link_tracks="iou")`` (:mod:`converters.linking`);
+  several processes: ``workers=`` of :func:`convert` / :func:`write_scene` (:mod:`converters.parallel`);
 - send them: :class:`PlaymentClient`, :func:`submit_payloads` -> :class:`SubmitSummary`;
 - errors (all defined in :mod:`converters.errors`): :class:`PrelabelError` and its children, the
   API errors under :class:`PlaymentApiError`; :class:`Report` and :class:`Issue` records.
