@@ -31,6 +31,7 @@ from .parallel import available_workers, use_workers, write_jobs_parallel
 from .playment.builder import PayloadBuilder, Plan
 from .playment.validate import PayloadValidator, VideoStreamCheck
 from .playment.video_stream import StreamCheckFailed, video_pieces
+from .remote import is_url, local_inputs, local_path, relocate, relocate_error, remote_out
 from .select import Selector
 from .writer import OutputWriter
 
@@ -341,10 +342,35 @@ def convert(
     """
     options = options or ConvertOptions()
     report = report if report is not None else Report(strict=options.strict)
+    raw = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
+    if is_url(out) or any(is_url(p) for p in raw):
+        return _convert_remote(raw, fmt, str(out), options, reader_options, report, progress, overwrite, workers)
     check_output(out, overwrite=overwrite, inputs=_input_list(inputs))
     with _no_gc():  # one pause for both stages: re-enabling in between would scan the whole scene once
         scene = read_scene(inputs, fmt, report, reader_options, compact=True)
         return write_scene(scene, out, options, report, progress, overwrite=overwrite, workers=workers)
+
+
+def _convert_remote(
+    inputs: list[str | Path], fmt: str, out: str, options: ConvertOptions,
+    reader_options: ReaderOptions | Mapping[str, Any] | None, report: Report, progress: Progress | None,
+    overwrite: bool, workers: int | None,
+) -> Report:
+    """:func:`convert` with fsspec URLs among the inputs or as ``out`` (:mod:`converters.remote`)."""
+    if fmt == "auto":
+        raise UsageError(f"name the format of remote inputs with {opt('fmt')} ({', '.join(available())})")
+    start = len(report.issues)
+    with ExitStack() as stack:
+        local_in, names = stack.enter_context(local_inputs(inputs))
+        local_out: str | Path = stack.enter_context(remote_out(out, overwrite)) if is_url(out) else local_path(out)
+        try:
+            convert(local_in, fmt, local_out, options=options, reader_options=reader_options, report=report,
+                    progress=progress, overwrite=overwrite if not is_url(out) else False, workers=workers)
+        except InputError as exc:
+            raise relocate_error(exc, names) from None
+        finally:
+            relocate(report, names, start)
+    return report
 
 
 __all__ = ["InputError", "convert", "iter_payloads", "read_scene", "write_scene"]
