@@ -74,6 +74,7 @@ from .pipeline import convert, iter_payloads, read_scene, write_scene
 from .playment.client import PlaymentClient
 from .playment.submit import SubmitSummary, submit_payloads
 from .playment.validate import PayloadValidator, validate_paths, validate_payload
+from .shards import ShardResult, convert_shard, merge_shards
 
 __all__ = [
     "ApiConnectionError",
@@ -108,12 +109,14 @@ __all__ = [
     "SchemaValidationError",
     "Sequence",
     "ServerError",
+    "ShardResult",
     "SkipWarning",
     "SubmitSummary",
     "UnknownFormatError",
     "UsageError",
     "__version__",
     "convert",
+    "convert_shard",
     "frame_from_arrays",
     "from_supervision",
     "from_torchvision",
@@ -123,6 +126,7 @@ __all__ = [
     "load_attribute_map",
     "load_label_map",
     "load_label_set",
+    "merge_shards",
     "read_scene",
     "scene_from_frames",
     "scene_from_ultralytics",

@@ -72,6 +72,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--workers", type=int, metavar="N",
                    help="processes building the jobs (default: every core this process may use); the output is "
                         "the same bytes whatever N")
+    p.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="ray: the jobs built as Ray tasks (pip install 'playment-prelabel[ray]'); the same bytes")
+    p.add_argument("--ray-address", metavar="ADDR", help="the Ray cluster (default: a local Ray instance)")
     r = p.add_argument_group("report")
     r.add_argument("--report", metavar="FILE", help="write counts and every issue as JSON")
     r.add_argument("--strict", action="store_true", help="a record-level problem stops the run")
@@ -134,8 +137,14 @@ def run(ns: argparse.Namespace, stderr: TextIO) -> int:
     fmt = detect_format([Path(p) for p in ns.inputs], report) if ns.fmt == "auto" else ns.fmt
     reader_options = get_reader(fmt).options_type.from_args(ns)
     try:
-        convert(ns.inputs, fmt, ns.out, options=options, reader_options=reader_options,
-                report=report, progress=progress, overwrite=ns.overwrite, workers=ns.workers)
+        if ns.engine == "ray":
+            from ..shards import convert_with_ray
+
+            convert_with_ray(ns.inputs, fmt, ns.out, options=options, reader_options=reader_options,
+                             address=ns.ray_address, shards=ns.workers, report=report, overwrite=ns.overwrite)
+        else:
+            convert(ns.inputs, fmt, ns.out, options=options, reader_options=reader_options,
+                    report=report, progress=progress, overwrite=ns.overwrite, workers=ns.workers)
     except PrelabelError as exc:
         if ns.report:
             _write_report(ns.report, report, exc)
