@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_preview.py
 	$(PY) benchmarks/bench_link.py
 	$(PY) benchmarks/bench_workers.py
+	$(PY) benchmarks/bench_globox.py
 
 bench-quick: $(STAMP)
 	$(PY) benchmarks/bench_convert.py --boxes 100000
