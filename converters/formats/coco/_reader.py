@@ -297,6 +297,7 @@ class CocoReader:
         "keypoints -> landmark (category keypoint order, v=0 omitted); iscrowd kept, --skip-crowd drops",
         "CVAT COCO export: attributes (occluded, custom), track_id, keyframe, rotation",
         "video: TAO / CocoVID (video_id + frame_index/frame_id, track_id/instance_id), YouTube-VIS / OVIS",
+        "a .zip of an export (Roboflow, CVAT 'COCO 1.0'); sizes written as text; \"annotations\": [] -> empty frames",
     )
 
     def add_arguments(self, group: argparse._ArgumentGroup) -> None:

@@ -640,6 +640,7 @@ class VocReader:
         "truncated/occluded/difficult/pose, <actions>, CVAT <attributes> -> attributes; <part> -> own box",
         "SegmentationObject/<id>.png (+ SegmentationClass): instance k -> polygon of the k-th <object>",
         "detection results <comp>_det_<set>_<class>.txt (1-based, with scores); sizes from --images",
+        "a .zip of an export; sizes from <size>, then --image-sizes, then the image header",
     )
 
     def add_arguments(self, group: argparse._ArgumentGroup) -> None:

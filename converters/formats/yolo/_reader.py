@@ -407,6 +407,9 @@ class YoloReader:
         "video frames <video>_<frame>.txt -> one video sequence per video",
         "rows: detect (box), segment (polygon), pose (keypoints + box), obb (4-corner polygon or box)",
         "DOTA labelTxt (Roboflow 'YOLO OBB' export): pixel corners + class name + difficult",
+        "labels without images (a detector's save_txt output): kept in normalized units, frames named "
+        "after their label files",
+        "a .zip of any of these (as Roboflow and CVAT download them)",
     )
 
     def add_arguments(self, group: argparse._ArgumentGroup) -> None:
