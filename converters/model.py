@@ -226,33 +226,56 @@ class FrameBoxes:
     50 bytes per box instead of about 450), for still images with many boxes.
 
     Row ``i`` is the box ``coords[4 * i:4 * i + 4]`` (x1, y1, x2, y2: pixel-edge, finite) labelled
-    ``labels[i]`` with ``attributes[i]`` (shared, read-only dicts), no confidence, no track id and
-    source ``f"{source_prefix}{i + 1}{source_suffix}"``. A frame holding them holds no other
-    object; :meth:`Frame.expand_boxes` makes them objects, in row order.
+    ``labels[i]`` with ``attributes[i]`` (shared, read-only dicts), confidence ``scores[i]`` (NaN
+    for none; ``scores`` is None while no row has one) and no track id. Its source is
+    ``f"{source_prefix}{n}{source_suffix}"`` with ``n`` = ``numbers[i]`` (the record's own number,
+    when the reader keeps them) or ``i + 1``. A frame holding them holds no other object;
+    :meth:`Frame.expand_boxes` makes them objects, in row order.
     """
 
-    __slots__ = ("attributes", "coords", "labels", "source_prefix", "source_suffix")
+    __slots__ = ("attributes", "coords", "labels", "numbers", "scores", "source_prefix", "source_suffix")
 
-    def __init__(self, source_prefix: str, source_suffix: str) -> None:
+    def __init__(self, source_prefix: str, source_suffix: str, *, numbered: bool = False) -> None:
         self.source_prefix = source_prefix
         self.source_suffix = source_suffix
         self.labels: list[str] = []
         self.coords = array("d")
         self.attributes: list[dict[str, AttributeValue] | None] = []
+        self.scores: array[float] | None = None
+        self.numbers: array[int] | None = array("q") if numbered else None
 
     def __len__(self) -> int:
         return len(self.labels)
 
+    def add_score(self, score: float | None) -> None:
+        """The confidence of the row just added (call once per row once any row may have one)."""
+        scores = self.scores
+        if scores is None:
+            if score is None:
+                return
+            scores = self.scores = array("d", [_NO_SCORE]) * (len(self.labels) - 1)
+        scores.append(_NO_SCORE if score is None else score)
+
     def source(self, i: int) -> str:
-        return f"{self.source_prefix}{i + 1}{self.source_suffix}"
+        n = self.numbers[i] if self.numbers is not None else i + 1
+        return f"{self.source_prefix}{n}{self.source_suffix}"
 
     def box(self, i: int) -> Box:
         c = self.coords
         return Box(c[4 * i], c[4 * i + 1], c[4 * i + 2], c[4 * i + 3])
 
+    def confidence(self, i: int) -> float | None:
+        if self.scores is None:
+            return None
+        score = self.scores[i]
+        return None if score != score else score
+
     def objects(self) -> Iterator[SceneObject]:
         for i, (label, attrs) in enumerate(zip(self.labels, self.attributes)):
-            yield SceneObject(label, self.box(i), None, attrs, None, self.source(i))
+            yield SceneObject(label, self.box(i), self.confidence(i), attrs, None, self.source(i))
+
+
+_NO_SCORE = float("nan")
 
 
 class BoxTrack:

@@ -20,10 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from .errors import Report
 from .jobs import Job
+from .json_out import dumps
 from .options import ConvertOptions
 from .writer import OutputWriter
 
@@ -74,10 +73,10 @@ def _build_range(bounds: tuple[int, int]) -> _Part:
                 data = b"".join(video_pieces(built.builder, VideoStreamCheck(built.validator), job.reference_id,
                                              job.frames, job.srcs, built.plans))
             except StreamCheckFailed:
-                data = orjson.dumps(_checked(built.validator, built.builder.video_payload(
+                data = dumps(_checked(built.validator, built.builder.video_payload(
                     job.reference_id, job.frames, job.srcs, built.plans), job))
         else:
-            data = orjson.dumps(built)
+            data = dumps(built)
         out.append((job.reference_id, data))
     sel = builder.selector
     return _Part(out, report, (sel.labels_mapped, sel.attributes_mapped, sel.scored, sel.unscored))

@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from .errors import Report
 from .formats._options import ReaderOptions
+from .json_out import dumps
 from .options import ConvertOptions
 from .writer import OutputWriter
 
@@ -76,10 +75,10 @@ def convert_shard(
                 data = b"".join(video_pieces(built.builder, VideoStreamCheck(built.validator), job.reference_id,
                                              job.frames, job.srcs, built.plans))
             except StreamCheckFailed:
-                data = orjson.dumps(_checked(built.validator, built.builder.video_payload(
+                data = dumps(_checked(built.validator, built.builder.video_payload(
                     job.reference_id, job.frames, job.srcs, built.plans), job))
         else:
-            data = orjson.dumps(built)
+            data = dumps(built)
         out.append((number, job.reference_id, data))
     sel = builder.selector
     return ShardResult(shard, shards, out, read_report if shard == 0 else None, report,

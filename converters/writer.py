@@ -24,6 +24,7 @@ from typing import IO, Any
 import orjson
 
 from .errors import UsageError
+from .json_out import dumps
 from .output_paths import (
     MANIFEST,
     check_output,
@@ -66,7 +67,7 @@ def read_manifest(folder: Path) -> frozenset[str]:
 
 
 def manifest_bytes(names: Iterable[str]) -> bytes:
-    return orjson.dumps({"written_by": "playment-prelabel", "files": sorted(names)}, option=orjson.OPT_INDENT_2)
+    return dumps({"written_by": "playment-prelabel", "files": sorted(names)}, option=orjson.OPT_INDENT_2)
 
 
 class OutputWriter:
@@ -110,11 +111,11 @@ class OutputWriter:
     def write(self, payload: dict[str, Any]) -> None:
         if self._file is not None:
             try:
-                self._file.write(orjson.dumps(payload, option=orjson.OPT_APPEND_NEWLINE))
+                self._file.write(dumps(payload, option=orjson.OPT_APPEND_NEWLINE))
             except OSError as exc:
                 raise output_error(exc, "cannot write", self.out) from exc
         else:
-            data = orjson.dumps(payload)
+            data = dumps(payload)
             path = self._job_path(str(payload["reference_id"]))
             try:
                 with open(path, "wb") as f:

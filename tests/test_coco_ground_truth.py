@@ -19,7 +19,7 @@ def _read(tmp_path: Path, gt_text: str) -> list[tuple[str, object]]:
     gt.write_text(gt_text)
     res = tmp_path / "res.json"
     res.write_bytes(orjson.dumps(RESULTS))
-    scene = READER.read([res], {"images": [str(gt)]}, Report())
+    scene = READER.read([res], {"images": [str(gt)]}, Report()).expand_columns()
     return [(o.label, o.geometry) for f in scene.frames() for o in f.objects]
 
 

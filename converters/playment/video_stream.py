@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import orjson
-
 from ..errors import StreamCheckFailed as StreamCheckFailed
+from ..json_out import dumps
 from ..model import Frame
 from .builder import BoxesPlan, PayloadBuilder, Plan, plan_size
 from .ids import JobIds
@@ -37,7 +36,7 @@ def video_pieces(
     envelope = builder.video_envelope(reference_id, frames, srcs)
     if not check.envelope_ok(envelope):
         raise StreamCheckFailed
-    head = orjson.dumps(envelope)
+    head = dumps(envelope)
     if not head.endswith(_TAIL):  # pragma: no cover - the envelope puts data, and annotations, last
         raise AssertionError("the payload envelope does not end with its annotations")
     yield head[: -len(_CLOSE)]
@@ -57,10 +56,10 @@ def video_pieces(
                 part = builder.tracker(plan, ids, {}, start, start + CHUNK)
                 if not check.trackers_ok([part], continued=start > 0):
                     raise StreamCheckFailed
-                objects = orjson.dumps(part["frames"])[1:-1]
+                objects = dumps(part["frames"])[1:-1]
                 if start == 0:  # the tracker's keys up to its open "frames" object, then the objects
                     part["frames"] = {}
-                    yield sep + orjson.dumps(part)[:-2] + objects
+                    yield sep + dumps(part)[:-2] + objects
                 else:
                     yield b"," + objects
             yield b"}}"
@@ -87,4 +86,4 @@ def _dump_checked(check: VideoStreamCheck, trackers: list[dict[str, Any]]) -> by
     """The trackers as JSON list items (no brackets), once they pass the check."""
     if not check.trackers_ok(trackers):
         raise StreamCheckFailed
-    return orjson.dumps(trackers)[1:-1]
+    return dumps(trackers)[1:-1]

@@ -1,18 +1,24 @@
 """COCO JSON loading: orjson with located errors (line, column), a stdlib fallback for NaN /
-Infinity literals and for integers beyond 64 bits, and a bounded ground-truth read (images and
-categories only, annotations skipped)."""
+Infinity literals and for integers beyond 64 bits, a bounded ground-truth read (images and
+categories only, annotations skipped), and a record list parsed a chunk at a time
+(:func:`load_lazy`, :class:`RawRecords`) so that a file's annotations are never all dicts at once."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import msgspec
 import orjson
 
+from ... import fast_paths, json_out
 from ...errors import InputError
 from ...input_files import read_regular
+
+#: Records parsed into dicts at a time by :class:`RawRecords` (about 5 MB of dicts for boxes).
+CHUNK_RECORDS = 8192
 
 
 def load_json(path: Path) -> Any:
@@ -80,6 +86,105 @@ def big_int_reload(path: Path, data: Any) -> Any:
         records, key = data.get("images"), "id"
     else:
         records, key = data, "image_id"
-    if type(records) is list and any(type(r) is dict and type(r.get(key)) is float for r in records[:1000]):
+    if isinstance(records, (list, RawRecords)) and any(
+        type(r) is dict and type(r.get(key)) is float for r in records[:1000]
+    ):
         return json.loads(read_regular(path).decode("utf-8-sig"))
     return data
+
+
+class RawRecords:
+    """A JSON array kept as the raw text of its elements (``msgspec.Raw`` views into the file's
+    bytes, about 56 bytes each) and parsed :data:`CHUNK_RECORDS` elements at a time: a 1M-annotation
+    file never holds more than one chunk of annotation dicts (about 700 bytes each).
+
+    :meth:`chunks` hands each chunk over once and drops its raw elements; iterating and slicing
+    look without consuming. The text was already checked as JSON by msgspec; a chunk
+    orjson refuses (a lone surrogate escape) is read with Python's json, as :func:`load_json` does.
+    """
+
+    __slots__ = ("_items", "path", "where")
+
+    def __init__(self, items: list[Any], path: Path, where: str) -> None:
+        self._items = items
+        self.path = path
+        self.where = where  # the JSON path of the array: "$" or "$.annotations"
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, which: slice) -> list[Any]:
+        """Records of a slice, parsed (the records stay)."""
+        return self._parse(self._items[which])
+
+    def __iter__(self) -> Iterator[Any]:
+        """Every record, parsed a chunk at a time (the records stay)."""
+        items = self._items
+        for start in range(0, len(items), CHUNK_RECORDS):
+            yield from self._parse(items[start:start + CHUNK_RECORDS])
+
+    def chunks(self) -> Iterator[tuple[int, list[Any]]]:
+        """(index of the first record, the parsed records) per chunk, in order; each chunk's raw
+        text is released as it is handed over, so the records can be read only once."""
+        items = self._items
+        for start in range(0, len(items), CHUNK_RECORDS):
+            stop = start + CHUNK_RECORDS
+            part = items[start:stop]
+            items[start:stop] = [None] * len(part)
+            yield start, self._parse(part)
+        self._items = []
+
+    def parse_all(self) -> list[Any]:
+        """Every record, parsed (for the layouts read as one list: YouTube-VIS); consumes them."""
+        out: list[Any] = []
+        for _, part in self.chunks():
+            out += part
+        return out
+
+    def _parse(self, part: list[Any]) -> list[Any]:
+        text = b"[" + b",".join(part) + b"]"
+        try:
+            return orjson.loads(text)  # type: ignore[no-any-return]
+        except orjson.JSONDecodeError as exc:
+            try:
+                return json.loads(text.decode("utf-8"))  # type: ignore[no-any-return]
+            except UnicodeDecodeError:
+                raise InputError("the file is not UTF-8 text", str(self.path)) from None
+            except (json.JSONDecodeError, RecursionError):
+                raise InputError(f"malformed JSON: {exc.msg}", f"{self.path}:{self.where}") from None
+
+
+def load_lazy(path: Path) -> Any:
+    """:func:`load_json`, except that the record list (a results list's top level, a dataset's
+    ``annotations``) comes as :class:`RawRecords`; every other value is parsed as usual.
+
+    msgspec checks the whole text and cuts it into values without building them. Anything it
+    refuses (malformed JSON, NaN literals, a BOM-less non-UTF-8 file), any other top level, and
+    runs inside ``fast_paths.reference_only()`` go to :func:`load_json`, so messages are unchanged.
+    """
+    if not fast_paths.enabled():
+        return load_json(path)
+    try:
+        raw = read_regular(path, "a COCO file")
+    except OSError:
+        return load_json(path)  # its message names the failure
+    if json_out.limited():  # msgspec, like orjson, crashes where an allocation fails
+        json_out.probe(max(len(raw), json_out.MIN_PROBE))
+    start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    top = raw[start:start + 4096].lstrip()[:1]
+    try:
+        if top == b"[":
+            return RawRecords(msgspec.json.decode(memoryview(raw)[start:], type=list[msgspec.Raw]), path, "$")
+        if top != b"{":
+            return load_json(path)
+        fields = msgspec.json.decode(memoryview(raw)[start:], type=dict[str, msgspec.Raw])
+        data: dict[str, Any] = {}
+        for key, value in fields.items():
+            text = memoryview(value)
+            if key == "annotations" and text[:1].tobytes() == b"[":
+                data[key] = RawRecords(msgspec.json.decode(text, type=list[msgspec.Raw]), path, "$.annotations")
+            else:
+                data[key] = orjson.loads(text)
+        return data
+    except (msgspec.DecodeError, orjson.JSONDecodeError, RecursionError):
+        return load_json(path)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import InputError, NoObjects
+from ._json import RawRecords
 
 _GEOMETRY_KEYS = ("bbox", "segmentation", "keypoints")
 
@@ -22,9 +23,15 @@ def list_field(data: dict[str, Any], key: str, path: Path, required: bool = True
     return value
 
 
+def annotation_list(data: dict[str, Any], path: Path) -> list[Any] | RawRecords:
+    """``data["annotations"]``: a list, or :class:`RawRecords` read a chunk at a time."""
+    value = data.get("annotations")
+    return value if type(value) is RawRecords else list_field(data, "annotations", path)
+
+
 def file_kind(data: Any, path: Path) -> str:
     """'results', 'ytvis', 'ytvis_results' or 'dataset'; InputError for anything else."""
-    if type(data) is list:
+    if type(data) is list or type(data) is RawRecords:
         first = next((a for a in data if type(a) is dict), None)
         if first is not None and "video_id" in first and "segmentations" in first:
             return "ytvis_results"
@@ -38,7 +45,7 @@ def file_kind(data: Any, path: Path) -> str:
     anns = data.get("annotations")
     if (
         "videos" in data
-        and type(anns) is list
+        and isinstance(anns, (list, RawRecords))
         and any(type(a) is dict and ("segmentations" in a or "bboxes" in a) for a in anns[:1])
     ):
         return "ytvis"
@@ -49,7 +56,7 @@ def file_kind(data: Any, path: Path) -> str:
     if anns is None and "images" not in data:
         raise InputError("not a COCO file: no 'images' and no 'annotations'", f"{path}:$")
     if (
-        type(anns) is list
+        isinstance(anns, (list, RawRecords))
         and any(type(a) is dict for a in anns[:1000])
         and not any(type(a) is dict and _has_geometry(a) for a in anns)
     ):
@@ -67,7 +74,7 @@ def _has_geometry(a: dict[str, Any]) -> bool:
     return any(a.get(k) is not None for k in _GEOMETRY_KEYS)
 
 
-def _no_objects(anns: list[Any], path: Path) -> None:
+def _no_objects(anns: list[Any] | RawRecords, path: Path) -> None:
     first = next((a for a in anns if type(a) is dict), {})
     if "caption" in first:
         what = "COCO captions file (annotations are image captions)"

@@ -40,13 +40,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ... import fast_paths
 from ...errors import InputError, NoObjects, RecordSkip, Report, UsageError
-from ...model import Box, Frame, Scene, SceneObject, Sequence, still_sequence_name
+from ...model import Box, Frame, FrameBoxes, Scene, SceneObject, Sequence, still_sequence_name
 from .._options import ReaderOptions, path_tuple
 from ._categories import Categories
 from ._images_list import read_images
-from ._json import big_int_reload, load_ground_truth, load_json
-from ._kind import file_kind, list_field
+from ._json import RawRecords, big_int_reload, load_ground_truth, load_lazy
+from ._kind import annotation_list, file_kind, list_field
 from ._records import build_object, describe, parse_bbox, parse_score
 from ._rle import RleError, is_rle, rle_size
 from ._video import ImageMeta, group_sequences, read_ytvis, video_sequences
@@ -83,23 +84,39 @@ def _lookup(table: Mapping[Any, Any], key: Any) -> Any:
     return None
 
 
-def read_annotations(anns: list[Any], ctx: _Context, prefix: str) -> bool:
-    """The hot loop: every annotation -> one SceneObject on its frame, or one report.skip.
+def read_annotations(anns: list[Any] | RawRecords, ctx: _Context, prefix: str) -> bool:
+    """Every annotation -> one object on its frame, or one report.skip; True when any object
+    carries a track id. ``anns`` is consumed (see :func:`_read_chunk`); :class:`RawRecords` are
+    read a chunk at a time."""
+    ctx.report.records_read += len(anns)
+    columns = fast_paths.enabled()
+    col_prefix = f"{prefix}["
+    if isinstance(anns, RawRecords):
+        tracks = False
+        for start, part in anns.chunks():
+            tracks = _read_chunk(part, start, ctx, prefix, col_prefix if columns else None) or tracks
+        return tracks
+    return _read_chunk(anns, 0, ctx, prefix, col_prefix if columns else None)
+
+
+def _read_chunk(anns: list[Any], start: int, ctx: _Context, prefix: str, col_prefix: str | None) -> bool:
+    """The hot loop over ``anns`` (records ``start``, ``start + 1``, ... of the list at ``prefix``).
 
     ``anns`` is consumed: each entry is set to None once read (the parsed JSON is dropped as the
     scene grows, so peak memory stays near the larger of the two instead of their sum).
 
     Plain bbox records (no segmentation, keypoints, attributes, crowd flag or track) take the
-    inline fast path. Returns True when any object carries a track id.
+    inline fast path; with ``col_prefix`` (the fast paths on) a frame's plain boxes are kept as
+    columns (:class:`~converters.model.FrameBoxes`, sources ``{col_prefix}{index}]``) until any
+    other object comes to that frame, which then expands them first, keeping the order read.
     """
     frames, labels, report = ctx.frames, ctx.cats.labels, ctx.report
     frames_get, labels_get = frames.get, labels.get
     isfinite = math.isfinite
     objects = 0
     tracks = False
-    report.records_read += len(anns)
-    for i, a in enumerate(anns):
-        anns[i] = None  # release each parsed record once read: lower peak memory
+    for i, a in enumerate(anns, start):
+        anns[i - start] = None  # release each parsed record once read: lower peak memory
         if type(a) is not dict:
             report.skip("annotation_invalid", f"an annotation must be an object, got {describe(a)}", f"{prefix}[{i}]")
             continue
@@ -139,13 +156,28 @@ def read_annotations(anns: list[Any], ctx: _Context, prefix: str) -> bool:
                     and h > 0
                     and isfinite(x + y + w + h)
                 ):
-                    obj = SceneObject(label, Box(x, y, x + w, y + h), score, None, None, f"{prefix}[{i}]")
-                    frame.objects.append(obj)
                     objects += 1
+                    boxes = frame.boxes
+                    if boxes is None and col_prefix is not None and not frame.objects:
+                        boxes = frame.boxes = FrameBoxes(col_prefix, "]", numbered=True)
+                    if boxes is not None and boxes.source_prefix is col_prefix:
+                        boxes.labels.append(label)
+                        boxes.coords.extend((x, y, x + w, y + h))
+                        boxes.attributes.append(None)
+                        boxes.numbers.append(i)  # type: ignore[union-attr]
+                        if score is not None or boxes.scores is not None:
+                            boxes.add_score(score)
+                        continue
+                    if boxes is not None:  # boxes of another file (results sharing --images frames)
+                        frame.expand_boxes()
+                    frame.objects.append(SceneObject(label, Box(x, y, x + w, y + h), score, None, None,
+                                                     f"{prefix}[{i}]"))
                     continue
             obj = _slow_box(bb, score, label, report, f"{prefix}[{i}]")
             if obj is None:
                 continue
+        if frame.boxes is not None:  # an object after column-stored boxes: keep the order read
+            frame.expand_boxes()
         frame.objects.append(obj)
         objects += 1
     report.objects_read += objects
@@ -263,6 +295,8 @@ class _SceneBuilder:
                 )
             if seen.source.split(":$", 1)[0] == f.source.split(":$", 1)[0]:
                 report.warn("duplicate_image", f"file_name {f.file_name!r} listed twice; frames merged", f.source)
+            seen.expand_boxes()
+            f.expand_boxes()
             seen.objects.extend(f.objects)
 
     def scene(self) -> Scene:
@@ -321,7 +355,7 @@ class CocoReader:
         used_results = False
         ignored: list[str] = []
         for path, explicit in files:
-            data = load_json(path)
+            data = load_lazy(path)
             try:
                 kind = file_kind(data, path)
             except NoObjects as exc:
@@ -371,7 +405,7 @@ def _discover(inputs: list[Path]) -> list[tuple[Path, bool]]:
 def _read_dataset(path: Path, data: Any, kind: str, builder: _SceneBuilder, report: Report, skip_crowd: bool) -> None:
     cats = Categories(data, path, report)
     builder.add_labels(cats.names)
-    anns = list_field(data, "annotations", path)
+    anns = annotation_list(data, path)
     if kind == "ytvis":
         seqs = read_ytvis(
             path,
@@ -423,7 +457,7 @@ class _GroundTruth:
 
 def _read_results(
     path: Path,
-    data: list[Any],
+    data: list[Any] | RawRecords,
     kind: str,
     gt: _GroundTruth | None,
     builder: _SceneBuilder,
@@ -461,7 +495,7 @@ def _read_results(
     builder.sequences.extend(seqs)
 
 
-def _frames_from_rle(path: Path, data: list[Any]) -> tuple[dict[Any, Frame], list[ImageMeta]]:
+def _frames_from_rle(path: Path, data: list[Any] | RawRecords) -> tuple[dict[Any, Frame], list[ImageMeta]]:
     """Results without --images: frames from the RLE sizes (file name = image id)."""
     frames: dict[Any, Frame] = {}
     metas: list[ImageMeta] = []
@@ -485,7 +519,7 @@ def _frames_from_rle(path: Path, data: list[Any]) -> tuple[dict[Any, Frame], lis
     return frames, metas
 
 
-def _ids_as_labels(data: list[Any]) -> Categories:
+def _ids_as_labels(data: list[Any] | RawRecords) -> Categories:
     """Results without ground truth: labels are the category ids, as strings."""
     ids = {a.get("category_id") for a in data if type(a) is dict and type(a.get("category_id")) in (int, str)}
     return Categories.from_ids(ids)

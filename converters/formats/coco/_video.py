@@ -22,6 +22,7 @@ from typing import Any
 
 from ...errors import InputError, RecordSkip, Report
 from ...model import Frame, Sequence
+from ._json import RawRecords
 from ._records import build_object, describe
 from ._rle import RleError, is_rle, rle_size
 
@@ -106,7 +107,7 @@ def video_sequences(path: Path, videos: object) -> dict[Any, Sequence]:
     return out
 
 
-def _sequences_from_rle(path: Path, anns: list[Any]) -> dict[Any, Sequence]:
+def _sequences_from_rle(path: Path, anns: list[Any] | RawRecords) -> dict[Any, Sequence]:
     """Results without ground truth: one sequence per video id, size from its first RLE."""
     out: dict[Any, Sequence] = {}
     for a in anns:
@@ -129,7 +130,7 @@ def _sequences_from_rle(path: Path, anns: list[Any]) -> dict[Any, Sequence]:
 
 def read_ytvis(
     path: Path,
-    anns: list[Any],
+    anns: list[Any] | RawRecords,
     videos: dict[Any, Sequence] | None,
     labels: Mapping[Any, str],
     report: Report,
