@@ -5,11 +5,13 @@
 Uses the file benchmarks/bench_convert.py generates (benchmarks/data/coco_<boxes>.json); each run is
 a fresh process. The read is one process whatever the workers; building, validating and
 serializing the jobs is shared. Target (issue 17): 2 workers >= 1.6x one on a 2-core machine.
+Then, when Ray is installed, the same conversion with ``--engine ray`` on a local Ray instance.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import subprocess
 import sys
 import tempfile
@@ -22,6 +24,17 @@ from converters import convert
 t = time.perf_counter()
 convert(sys.argv[1], "coco", sys.argv[2], workers=int(sys.argv[3]))
 print(time.perf_counter() - t)
+"""
+RAY = r"""
+import sys, time
+import ray
+from converters.shards import convert_with_ray
+t = time.perf_counter()
+ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False)
+started = time.perf_counter() - t
+t = time.perf_counter()
+convert_with_ray([sys.argv[1]], "coco", sys.argv[2])
+print(started, time.perf_counter() - t)
 """
 
 
@@ -41,10 +54,22 @@ def main() -> None:
                                text=True, check=True, cwd=ROOT)
             secs[n] = float(r.stdout.strip().splitlines()[-1])
         same = (Path(tmp) / "w1.jsonl").read_bytes() == (Path(tmp) / "w2.jsonl").read_bytes()
+        ray_secs = None
+        if importlib.util.find_spec("ray") is not None:
+            r = subprocess.run([sys.executable, "-c", RAY, str(src), str(Path(tmp) / "ray.jsonl")],
+                               capture_output=True, text=True, check=True, cwd=ROOT)
+            start, ray_secs = (float(v) for v in r.stdout.strip().splitlines()[-1].split())
+            ray_same = (Path(tmp) / "ray.jsonl").read_bytes() == (Path(tmp) / "w1.jsonl").read_bytes()
     print(f"== workers: COCO {boxes:,} boxes")
     print(f"   1 worker   {secs[1]:6.2f} s   {boxes / secs[1]:>10,.0f} objects/s")
     print(f"   2 workers  {secs[2]:6.2f} s   {boxes / secs[2]:>10,.0f} objects/s   speed-up {secs[1] / secs[2]:.2f} x "
           f"(target >= 1.6)   same bytes: {'yes' if same else 'NO'}")
+    if ray_secs is None:
+        print("   ray        not installed (pip install 'playment-prelabel[ray]')")
+    else:
+        print(f"   ray local  {ray_secs:6.2f} s   {boxes / ray_secs:>10,.0f} objects/s   (a task per CPU, each "
+              f"reading the input; Ray's start, {start:.1f} s, not counted)   "
+              f"same bytes: {'yes' if ray_same else 'NO'}")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,9 @@ from .writer import OutputWriter
 MIN_JOBS = 64
 #: Ranges per worker: small enough to balance, large enough that each result is a big message.
 RANGES_PER_WORKER = 8
+#: Objects in a range at most (unless one job has more): its JSON, held by a worker and then by the
+#: parent until written, stays near 10 MB, so memory does not grow with the input.
+RANGE_OBJECTS = 20_000
 
 _JOBS: list[Job] = []
 _OPTIONS: ConvertOptions | None = None
@@ -103,8 +106,7 @@ def write_jobs_parallel(
 
     global _JOBS, _OPTIONS, _STRICT
     n = len(jobs)
-    size = max(1, -(-n // (workers * RANGES_PER_WORKER)))
-    ranges = [(a, min(a + size, n)) for a in range(0, n, size)]
+    ranges = job_ranges(jobs, max(1, -(-n // (workers * RANGES_PER_WORKER))))
     final = JobBuilder(options, report, for_writer=True)  # its selector says what matched nothing
     _JOBS, _OPTIONS, _STRICT = jobs, options, report.strict
     done = 0
@@ -133,6 +135,27 @@ def write_jobs_parallel(
     finally:
         _JOBS, _OPTIONS = [], None
     final.finish()
+
+
+def job_ranges(jobs: list[Job], most_jobs: int) -> list[tuple[int, int]]:
+    """Consecutive (start, stop) ranges covering ``jobs``: at most ``most_jobs`` jobs and, unless a
+    single job has more, :data:`RANGE_OBJECTS` objects each."""
+    ranges = []
+    start = objects = 0
+    for i, job in enumerate(jobs):
+        size = _objects(job)
+        if i > start and (i - start >= most_jobs or objects + size > RANGE_OBJECTS):
+            ranges.append((start, i))
+            start, objects = i, 0
+        objects += size
+    if start < len(jobs):
+        ranges.append((start, len(jobs)))
+    return ranges
+
+
+def _objects(job: Job) -> int:
+    n = sum(len(f.objects) + (len(f.boxes) if f.boxes is not None else 0) for f in job.frames)
+    return n + sum(len(t) for t in job.box_tracks or ())
 
 
 def use_workers(workers: int | None, jobs: list[Any]) -> int:

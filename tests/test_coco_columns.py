@@ -194,3 +194,53 @@ def test_reading_takes_a_fraction_of_the_whole_file_parse_memory(
 
     fast, full = peak(False), peak(True)
     assert fast * 4 < full, (fast, full)
+
+
+PLAIN = {"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4]}
+NOT_QUITE_PLAIN = [
+    {"iscrowd": True}, {"iscrowd": 1}, {"iscrowd": 0}, {"iscrowd": None}, {"iscrowd": False},
+    {"keypoints": None}, {"attributes": {}}, {"track_id": 3}, {"instance_id": None},
+    {"segmentation": []}, {"segmentation": None}, {"segmentation": {}}, {"segmentation": [[0, 0, 5, 0, 5, 5]]},
+    {"image_id": "1"}, {"image_id": True}, {"image_id": 1.0}, {"image_id": 9}, {"category_id": "1"},
+    {"category_id": 7}, {"bbox": [1, 2, 0, 4]}, {"bbox": [1, 2, 3]}, {"bbox": [1, 2, 3, True]},
+    {"bbox": [1e308, 2, 1e308, 4]}, {"bbox": None}, {"bbox": "1,2,3,4"}, {"score": 1}, {"score": 0},
+    {"score": 1.5}, {"score": -0.1}, {"score": True}, {"score": None}, {"score": "0.5"},
+    {"id": 5, "area": 12, "extra": [1, {"x": None}]},
+]
+
+
+@pytest.mark.parametrize("variant", NOT_QUITE_PLAIN, ids=lambda v: orjson.dumps(v).decode())
+@pytest.mark.parametrize("where", [0, 3, 7])
+def test_records_near_the_plain_shape_read_the_same_at_any_place_in_a_chunk(
+    variant: dict[str, Any], where: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The typed decode of plain box records (``_plain_boxes``) hands any record that is not quite
+    plain, and the rest of its chunk, to the dict path: same bytes, report and messages."""
+    monkeypatch.setattr(coco_json, "CHUNK_RECORDS", 8)
+    anns = [{**PLAIN, "bbox": [k, k, 2 + k, 3], "score": 0.5 if k % 2 else None} for k in range(12)]
+    for a in anns:
+        if a["score"] is None:
+            del a["score"]
+    anns[where] = {**anns[where], **variant}
+    src = write(tmp_path / "in.json", orjson.dumps(_dataset(anns)))
+    both_ways(["convert", str(src), "--from", "coco"], tmp_path)
+    both_ways(["convert", str(src), "--from", "coco", "--min-score", "0.4"], tmp_path)
+
+
+def test_plain_box_records_never_build_a_dict(tmp_path: Path) -> None:
+    """A file of plain box records (ints, floats, scores, ``segmentation: []``, unknown keys) is read
+    by the typed decode alone: the dict path is never called."""
+    from unittest import mock
+
+    from converters.formats.coco import _reader
+
+    anns = [{"id": k, "image_id": 1 + k % 2, "category_id": 1, "bbox": [k, 2.5, 3, 4], "area": 12,
+             "iscrowd": 0, "segmentation": [], **({"score": 0.25} if k % 3 else {})} for k in range(40)]
+    src = write(tmp_path / "in.json", orjson.dumps(_dataset(anns)))
+    with mock.patch.object(_reader, "_read_chunk", side_effect=AssertionError("dict path")):
+        scene = READER.read([src], {}, Report())
+    a = next(f for f in scene.frames() if f.file_name == "a.jpg")
+    assert a.boxes is not None and len(a.boxes) == 20 and not a.objects
+    # record 2 (k = 2, on image 1): bbox [2, 2.5, 3, 4] -> 2, 2.5, 5, 6.5; score 0.25 (k % 3 != 0)
+    assert a.boxes.source(1) == f"{src}:$.annotations[2]" and list(a.boxes.coords[4:8]) == [2, 2.5, 5, 6.5]
+    assert a.boxes.confidence(0) is None and a.boxes.confidence(1) == 0.25

@@ -85,3 +85,23 @@ def test_the_cli_flag(tmp_path: Path) -> None:
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
     assert main(["convert", str(src), "--from", "coco", "--out", str(tmp_path / "c.jsonl"), "--workers", "0"],
                 stdout=io.StringIO(), stderr=io.StringIO()) == 2
+
+
+def test_job_ranges_cut_by_jobs_and_by_objects(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hand-worked: jobs of 3, 3, 5, 1, 9, 2 objects with at most 7 objects and 4 jobs a range:
+    [3, 3] (adding 5 would make 11), [5, 1] (adding 9 would make 15), [9] (more than 7 alone is
+    a range of its own), [2]; and by jobs alone (no object bound): [0:4], [4:6]."""
+    from converters import parallel
+    from converters.jobs import Job
+    from converters.model import Box, Frame, SceneObject
+
+    def job(n: int) -> Job:
+        objs = [SceneObject("car", Box(0, 0, 1, 1)) for _ in range(n)]
+        return Job("r", [Frame("f", "f.jpg", 10, 10, 0, objs)], ["f.jpg"])
+
+    jobs = [job(n) for n in (3, 3, 5, 1, 9, 2)]
+    monkeypatch.setattr(parallel, "RANGE_OBJECTS", 7)
+    assert parallel.job_ranges(jobs, 4) == [(0, 2), (2, 4), (4, 5), (5, 6)]
+    monkeypatch.setattr(parallel, "RANGE_OBJECTS", 10**9)
+    assert parallel.job_ranges(jobs, 4) == [(0, 4), (4, 6)]
+    assert parallel.job_ranges([], 4) == []

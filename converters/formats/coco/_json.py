@@ -115,24 +115,35 @@ class RawRecords:
 
     def __getitem__(self, which: slice) -> list[Any]:
         """Records of a slice, parsed (the records stay)."""
-        return self._parse(self._items[which])
+        return self.parse(self._items[which])
 
     def __iter__(self) -> Iterator[Any]:
         """Every record, parsed a chunk at a time (the records stay)."""
         items = self._items
         for start in range(0, len(items), CHUNK_RECORDS):
-            yield from self._parse(items[start:start + CHUNK_RECORDS])
+            yield from self.parse(items[start:start + CHUNK_RECORDS])
 
     def chunks(self) -> Iterator[tuple[int, list[Any]]]:
         """(index of the first record, the parsed records) per chunk, in order; each chunk's raw
         text is released as it is handed over, so the records can be read only once."""
+        for start, part in self.raw_chunks():
+            yield start, self.parse(part)
+
+    def raw_chunks(self) -> Iterator[tuple[int, list[Any]]]:
+        """:meth:`chunks` with each record still raw text (``msgspec.Raw``; :meth:`parse` or
+        :meth:`text` make them values)."""
         items = self._items
         for start in range(0, len(items), CHUNK_RECORDS):
             stop = start + CHUNK_RECORDS
             part = items[start:stop]
             items[start:stop] = [None] * len(part)
-            yield start, self._parse(part)
+            yield start, part
         self._items = []
+
+    @staticmethod
+    def text(part: list[Any]) -> bytes:
+        """Raw records as the text of one JSON array."""
+        return b"[" + b",".join(part) + b"]"
 
     def parse_all(self) -> list[Any]:
         """Every record, parsed (for the layouts read as one list: YouTube-VIS); consumes them."""
@@ -141,8 +152,9 @@ class RawRecords:
             out += part
         return out
 
-    def _parse(self, part: list[Any]) -> list[Any]:
-        text = b"[" + b",".join(part) + b"]"
+    def parse(self, part: list[Any]) -> list[Any]:
+        """Raw records as values (orjson; Python's json for what orjson refuses)."""
+        text = self.text(part)
         try:
             return orjson.loads(text)  # type: ignore[no-any-return]
         except orjson.JSONDecodeError as exc:
