@@ -22,13 +22,7 @@ The public API is what this module exports (``__all__``); every other module and
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _version
-
-try:
-    __version__ = _version("playment-prelabel")
-except PackageNotFoundError:  # a source tree that is not installed
-    __version__ = "0+unknown"
+from typing import TYPE_CHECKING, Any
 
 from .adapters import from_supervision, from_torchvision, from_ultralytics, iter_ultralytics, scene_from_ultralytics
 from .errors import (
@@ -71,10 +65,41 @@ from .model import (
 )
 from .options import ConvertOptions, load_attribute_map, load_label_map, load_label_set
 from .pipeline import convert, iter_payloads, read_scene, write_scene
-from .playment.client import PlaymentClient
-from .playment.submit import SubmitSummary, submit_payloads
 from .playment.validate import PayloadValidator, validate_paths, validate_payload
 from .shards import ShardResult, convert_shard, merge_shards
+
+if TYPE_CHECKING:
+    from .playment.client import PlaymentClient
+    from .playment.submit import SubmitSummary, submit_payloads
+
+    __version__: str
+
+#: Names imported when first used: the API client needs httpx (about 0.1 s to import), which a
+#: conversion never uses.
+_LAZY = {
+    "PlaymentClient": ".playment.client",
+    "SubmitSummary": ".playment.submit",
+    "submit_payloads": ".playment.submit",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value: Any = version("playment-prelabel")
+        except PackageNotFoundError:  # a source tree that is not installed
+            value = "0+unknown"
+    elif name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ApiConnectionError",

@@ -13,9 +13,11 @@ Payload bytes are ``orjson.dumps`` of the payload dict: key order as built, no e
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -27,12 +29,14 @@ from .errors import UsageError
 from .json_out import dumps
 from .output_paths import (
     MANIFEST,
+    TEMP_SUFFIX,
     check_output,
     make_temp_dir,
     make_temp_file,
     output_error,
     remove_quietly,
     sweep_stale_temps,
+    temp_prefix,
     write_bytes_atomic,
 )
 
@@ -154,6 +158,44 @@ class OutputWriter:
                     raise output_error(exc, "cannot write", path) from exc
                 raise
         self.count += 1
+
+    def spool_template(self) -> str:
+        """(``.jsonl`` output) A path for spool files beside the output, ``{k}`` standing for a
+        number: a temporary name of this process (see ``output_paths``), so a run that died leaves
+        nothing the next one does not sweep."""
+        assert self._tmp is not None
+        return str(self.out.parent / f"{temp_prefix(self.out.name)}part{{k}}{TEMP_SUFFIX}")
+
+    def append_spool(self, path: Path, jobs: int) -> None:
+        """(``.jsonl`` output) Append the ``jobs`` payload lines of the file ``path`` (copied in the
+        kernel where it can be) and delete it."""
+        assert self._file is not None
+        out = self._file
+        try:
+            out.flush()
+            with open(path, "rb") as src:
+                size = os.fstat(src.fileno()).st_size
+                copied = 0
+                try:
+                    while copied < size:
+                        n = os.copy_file_range(src.fileno(), out.fileno(), size - copied)
+                        if n == 0:
+                            break
+                        copied += n
+                except OSError as exc:
+                    if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+                        raise
+                if copied < size:  # no in-kernel copy here: through this process
+                    src.seek(copied)
+                    out.seek(0, os.SEEK_END)
+                    shutil.copyfileobj(src, out, 1 << 20)
+                    out.flush()
+        except OSError as exc:
+            raise output_error(exc, "cannot write", self.out) from exc
+        finally:
+            path.unlink(missing_ok=True)
+        out.seek(0, os.SEEK_END)
+        self.count += jobs
 
     def write_file(self, name: str, data: bytes) -> None:
         """A file other than a job (folder output only): ``name`` is a plain file name, recorded in

@@ -67,6 +67,7 @@ def test_an_error_in_a_worker_is_raised_at_its_job_and_nothing_is_written(tmp_pa
         # the first skipped box in job order (image 0, its third annotation), whatever the number of workers
         assert "rectangle_degenerate" in str(err.value) and err.value.location.endswith(":$.annotations[2]")
         assert not (tmp_path / f"s{n}.jsonl").exists()
+        assert [p.name for p in tmp_path.iterdir() if ".prelabel-" in p.name] == []  # no spool file either
     # a worker's exception reaches the parent whole (pickled): structure kept, not only the text
     issue = Issue("error", "unknown_label", "label 'x' is not in the label set", "job 'a' $.x", ("x",))
     again = pickle.loads(pickle.dumps(SchemaValidationError([issue])))
@@ -105,3 +106,24 @@ def test_job_ranges_cut_by_jobs_and_by_objects(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(parallel, "RANGE_OBJECTS", 10**9)
     assert parallel.job_ranges(jobs, 4) == [(0, 4), (4, 6)]
     assert parallel.job_ranges([], 4) == []
+
+
+def test_spool_files_are_appended_in_order_without_an_in_kernel_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where copy_file_range is missing or refuses (another file system, an old kernel) the parent
+    copies the spool files itself: the same bytes; and no spool file stays either way."""
+    import errno
+    import os
+
+    src = _coco(tmp_path)
+    options = ConvertOptions(job_type="image", job_per="image")
+    convert(src, "coco", tmp_path / "one.jsonl", workers=1, options=options)
+
+    def refuse(*args: object) -> int:
+        raise OSError(errno.EXDEV, "cross-device")
+
+    monkeypatch.setattr(os, "copy_file_range", refuse)
+    convert(src, "coco", tmp_path / "two.jsonl", workers=2, options=options)
+    assert (tmp_path / "two.jsonl").read_bytes() == (tmp_path / "one.jsonl").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.json", "one.jsonl", "two.jsonl"]

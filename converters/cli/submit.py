@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import PayloadsInvalidError, UsageError, issue_lines
-from ..playment.client import DEFAULT_BASE_URL, PlaymentClient, RetryPolicy
+from ..playment.endpoints import DEFAULT_BASE_URL
 from ..playment.payload_files import DEFAULT_LEDGER_NAME
-from ..playment.submit import submit_payloads
 from ..progress import ProgressBar
 from ._common import add_common
 
@@ -103,6 +102,9 @@ def run(args: argparse.Namespace, stderr: TextIO | None = None) -> int:
     for p in paths:
         if not p.exists():
             raise UsageError(f"{p} does not exist")
+    from ..playment.client import PlaymentClient, RetryPolicy  # httpx: imported only to submit
+    from ..playment.submit import submit_payloads
+
     ledger = Path(args.ledger) if args.ledger else default_ledger(paths)
     client = None
     if not args.dry_run:

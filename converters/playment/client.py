@@ -71,7 +71,8 @@ __all__ = [
 
 log = logging.getLogger("converters.playment.client")
 
-DEFAULT_BASE_URL = "https://api.playment.io"
+from .endpoints import DEFAULT_BASE_URL as DEFAULT_BASE_URL  # noqa: E402
+
 DEFAULT_JOBS_PATH = "/v1/projects/{project_id}/jobs"
 DEFAULT_BATCH_PATH = "/v1/projects/{project_id}/batch"
 DEFAULT_DETAILS_PATH = "/v1/projects/{project_id}/details"
