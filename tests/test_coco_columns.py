@@ -7,17 +7,15 @@ report, the same messages. Chunks are made tiny here so that every case crosses 
 from __future__ import annotations
 
 import contextlib
-import io
 import tracemalloc
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from helpers import write
+from helpers import both_ways, write
 
 from converters import fast_paths
-from converters.cli import main
 from converters.errors import Report
 from converters.formats.coco import READER
 from converters.formats.coco import _json as coco_json
@@ -31,31 +29,6 @@ REAL = sorted(p for p in (REPO.parent / "shared" / "real-world").glob("*/coco/**
 @pytest.fixture(autouse=True)
 def tiny_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(coco_json, "CHUNK_RECORDS", 2)
-
-
-def run_cli(args: list[str], out: Path, reference: bool) -> tuple[int, str, bytes, Any]:
-    """(exit code, stderr, output bytes, report) of ``prelabel`` with ``args``."""
-    err = io.StringIO()
-    report = out.with_suffix(".report.json")
-    argv = [*args, "--out", str(out), "--report", str(report), "--overwrite"]
-    if reference:
-        with fast_paths.reference_only():
-            code = main(argv, stderr=err)
-    else:
-        code = main(argv, stderr=err)
-    data = out.read_bytes() if out.is_file() else b""
-    rep = orjson.loads(report.read_bytes()) if report.is_file() else None
-    return code, err.getvalue(), data, rep
-
-
-def both_ways(args: list[str], tmp_path: Path) -> tuple[int, str, bytes, Any]:
-    fast = run_cli(args, tmp_path / "fast.jsonl", reference=False)
-    full = run_cli(args, tmp_path / "full.jsonl", reference=True)
-    assert fast[0] == full[0]
-    assert fast[1].replace("fast.", "X.") == full[1].replace("full.", "X.")
-    assert fast[2] == full[2]
-    assert fast[3] == full[3]
-    return fast
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)

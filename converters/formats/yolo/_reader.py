@@ -359,7 +359,7 @@ class _Run:
                 if dota:
                     parser.parse_dota(data, source, frame.objects)
                 else:
-                    parser.parse(data, source, spec.width, spec.height, frame.objects)
+                    parser.parse(data, source, spec.width, spec.height, frame)
             out.append((spec, frame))
         return out
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from ... import fast_paths
 from ...errors import InputError, Report
 from ...geometry import polygon_problem, polygons_to_geometry, repair_polygon
-from ...model import AttributeValue, Box, Geometry, Keypoints, Point, Polygon, SceneObject
+from ...model import AttributeValue, Box, Frame, FrameBoxes, Geometry, Keypoints, Point, Polygon, SceneObject
 from .._numbers import parses_as_float
 from ._row_layout import Layout, is_dota_header, show, split_lines
 
@@ -138,12 +139,19 @@ class LineParser:
 
     # -- entry point -------------------------------------------------------------------------
 
-    def parse(self, data: bytes, loc: str, width: float, height: float, out: list[SceneObject]) -> None:
-        """Parse one label file's bytes; objects go to ``out``; counts go to the report."""
+    def parse(self, data: bytes, loc: str, width: float, height: float, frame: Frame) -> None:
+        """Parse one label file's bytes into ``frame`` (an empty one); counts go to the report.
+
+        Detect rows without a track id become the frame's column-stored boxes (``Frame.boxes``,
+        sources ``{loc}:{line}``) unless the fast paths are off (``fast_paths.reference_only``)."""
         lines = split_lines(data, loc)
         task = self.layout.task
+        out = frame.objects
         if task == "detect":
-            self._detect(lines, loc, width, height, out)
+            boxes = FrameBoxes(f"{loc}:", "", numbered=True) if fast_paths.enabled() else None
+            self._detect(lines, loc, width, height, out, boxes)
+            if boxes is not None and len(boxes):
+                frame.boxes = boxes
         elif task == "segment":
             self._points_rows(lines, loc, width, height, out, obb=False)
         elif task == "obb":
@@ -156,13 +164,18 @@ class LineParser:
     # most common input, and a shared helper (or a branch per row for the trailing columns) would add
     # a call or a test to every one of its rows. A change to one loop goes into the other.
 
-    def _detect(self, lines: list[bytes], loc: str, W: float, H: float, out: list[SceneObject]) -> None:
-        """``cls xc yc w h`` rows (the hot path: unpacking, no per-row helper calls)."""
+    def _detect(
+        self, lines: list[bytes], loc: str, W: float, H: float, out: list[SceneObject], boxes: FrameBoxes | None
+    ) -> None:
+        """``cls xc yc w h`` rows (the hot path: unpacking, no per-row helper calls). With ``boxes``
+        (the fast paths on) the boxes go there as columns instead of to ``out`` as objects."""
         if self.layout.extra:
-            self._detect_extra(lines, loc, W, H, out)
+            self._detect_extra(lines, loc, W, H, out, boxes if not self.layout.track else None)
             return
         labels = self.labels
         append = out.append
+        if boxes is not None:
+            add_label, add_coords, add_number = boxes.labels.append, boxes.coords.extend, boxes.numbers.append  # type: ignore[union-attr]
         records = objects = n_pixel = 0
         example = ""
         ln = 0
@@ -198,15 +211,25 @@ class LineParser:
                 example = example or show(raw)
             w *= 0.5
             h *= 0.5
-            append(SceneObject(label, Box((xc - w) * W, (yc - h) * H, (xc + w) * W, (yc + h) * H),
-                               None, None, None, f"{loc}:{ln}"))
+            if boxes is not None:
+                add_label(label)
+                add_coords(((xc - w) * W, (yc - h) * H, (xc + w) * W, (yc + h) * H))
+                add_number(ln)
+            else:
+                append(SceneObject(label, Box((xc - w) * W, (yc - h) * H, (xc + w) * W, (yc + h) * H),
+                                   None, None, None, f"{loc}:{ln}"))
             objects += 1
+        if boxes is not None:
+            boxes.attributes.extend([None] * objects)
         self.report.records_read += records
         self.report.objects_read += objects
         self._pixels(loc, n_pixel, objects, example)
 
-    def _detect_extra(self, lines: list[bytes], loc: str, W: float, H: float, out: list[SceneObject]) -> None:
-        """``cls xc yc w h`` + conf and/or track id."""
+    def _detect_extra(
+        self, lines: list[bytes], loc: str, W: float, H: float, out: list[SceneObject], boxes: FrameBoxes | None
+    ) -> None:
+        """``cls xc yc w h`` + conf and/or track id; ``boxes``: as :meth:`_detect` (rows without a
+        track id only)."""
         expected = 5 + self.layout.extra
         labels = self.labels
         append = out.append
@@ -246,8 +269,15 @@ class LineParser:
                 example = example or show(raw)
             w *= 0.5
             h *= 0.5
-            append(SceneObject(label, Box((xc - w) * W, (yc - h) * H, (xc + w) * W, (yc + h) * H),
-                               conf, None, track, f"{loc}:{ln}"))
+            if boxes is not None:
+                boxes.labels.append(label)
+                boxes.coords.extend(((xc - w) * W, (yc - h) * H, (xc + w) * W, (yc + h) * H))
+                boxes.numbers.append(ln)  # type: ignore[union-attr]
+                boxes.attributes.append(None)
+                boxes.add_score(conf)
+            else:
+                append(SceneObject(label, Box((xc - w) * W, (yc - h) * H, (xc + w) * W, (yc + h) * H),
+                                   conf, None, track, f"{loc}:{ln}"))
             objects += 1
         self.report.records_read += records
         self.report.objects_read += objects
