@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_link.py
 	$(PY) benchmarks/bench_workers.py
 	$(PY) benchmarks/bench_globox.py
+	$(PY) benchmarks/bench_memory.py
 
 bench-quick: $(STAMP)
 	$(PY) benchmarks/bench_convert.py --boxes 100000
