@@ -103,13 +103,19 @@ def sweep_stale_temps(folder: Path) -> list[Path]:
 
 
 def remove_quietly(path: Path) -> None:
-    """Remove a temporary file or folder; never raises (used on error paths)."""
+    """Remove a temporary file or folder; never raises (used on error paths, also when memory ran
+    out: a file is removed with one call that needs no new objects first)."""
+    try:
+        os.unlink(path)
+        return
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        pass  # a folder (PermissionError: EPERM, as unlink(2) answers on Linux for a directory), or gone
+    except Exception:
+        pass
     try:
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
-    except OSError:
+    except Exception:
         pass
 
 

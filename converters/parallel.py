@@ -20,7 +20,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,6 +133,36 @@ def _worker_signals(mask: set[signal.Signals]) -> None:
     signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
+def fork_pool(workers: int) -> Any:
+    """A pool of ``workers`` processes forked from this one (a context manager: leaving it ends
+    them). Signals wait while the workers are forked (a handler that raised inside the fork's own
+    hooks would be lost), and the workers take the default action: the parent stops them."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        return multiprocessing.get_context("fork").Pool(workers, initializer=_worker_signals, initargs=(blocked,))
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+_READ_WORKERS: ContextVar[int] = ContextVar("prelabel_read_workers", default=1)
+
+
+def read_workers() -> int:
+    """Processes a reader may use (:func:`reading_with`; 1 unless ``fork`` exists)."""
+    return _READ_WORKERS.get() if can_fork() else 1
+
+
+@contextmanager
+def reading_with(workers: int) -> Iterator[None]:
+    """Readers started inside may use ``workers`` processes (the COCO reader decodes its
+    annotation chunks in them)."""
+    token = _READ_WORKERS.set(max(1, workers))
+    try:
+        yield
+    finally:
+        _READ_WORKERS.reset(token)
+
+
 def write_jobs_parallel(
     jobs: list[Job], options: ConvertOptions, report: Report, writer: OutputWriter, workers: int,
     progress: Callable[[int, int], None] | None,
@@ -147,15 +179,7 @@ def write_jobs_parallel(
     _SPOOL = writer.spool_template() if writer.jsonl else None
     done = 0
     try:
-        # Signals wait while the workers are forked (a handler that raised inside the fork's own
-        # hooks would be lost), and the workers take the default action: the parent stops them.
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-        try:
-            pool = multiprocessing.get_context("fork").Pool(workers, initializer=_worker_signals,
-                                                            initargs=(blocked,))
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        with pool:
+        with fork_pool(workers) as pool:
             for part in pool.imap(_build_range, tasks):
                 if part.spool is not None:
                     writer.append_spool(Path(part.spool), len(part.jobs))

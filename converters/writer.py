@@ -40,6 +40,9 @@ from .output_paths import (
     write_bytes_atomic,
 )
 
+#: Bytes an :class:`OutputWriter` holds until it ends, released first on the error path.
+RESERVE_BYTES = 4 << 20
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.IGNORECASE)
 
@@ -92,6 +95,9 @@ class OutputWriter:
         self._file: IO[bytes] | None = None
         self._tmp: Path | None = None
         self.count = 0
+        # Memory kept for the error path: when the run ends because memory ran out, releasing this
+        # first gives abort() room to remove the temporary output (its own calls allocate).
+        self._reserve: bytearray | None = bytearray(RESERVE_BYTES)
         where = self.out if self.in_place else parent
         sweep_stale_temps(where)
         try:
@@ -258,14 +264,15 @@ class OutputWriter:
         self._tmp = None
 
     def abort(self) -> None:
-        """Remove everything written so far; never raises."""
-        if self._file is not None:
-            with contextlib.suppress(OSError):
-                self._file.close()
-            self._file = None
-        if self._tmp is not None:
-            remove_quietly(self._tmp)
-            self._tmp = None
+        """Remove everything written so far; never raises (also not when memory ran out: closing
+        flushes the file's buffer, which may fail, and the removal must still happen)."""
+        file, self._file = self._file, None
+        tmp, self._tmp = self._tmp, None
+        if file is not None:
+            with contextlib.suppress(Exception):
+                file.close()
+        if tmp is not None:
+            remove_quietly(tmp)
 
     def __enter__(self) -> OutputWriter:
         return self
@@ -273,5 +280,6 @@ class OutputWriter:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self._reserve = None
         if exc_type is not None or self._tmp is not None:
             self.abort()

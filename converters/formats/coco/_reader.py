@@ -48,7 +48,7 @@ from ._categories import Categories
 from ._images_list import read_images
 from ._json import RawRecords, big_int_reload, load_ground_truth, load_lazy
 from ._kind import annotation_list, file_kind, list_field
-from ._plain_boxes import read_plain_boxes
+from ._plain_boxes import apply_plain, decoded_chunks
 from ._records import build_object, describe, parse_bbox, parse_score
 from ._rle import RleError, is_rle, rle_size
 from ._video import ImageMeta, group_sequences, read_ytvis, video_sequences
@@ -88,14 +88,15 @@ def _lookup(table: Mapping[Any, Any], key: Any) -> Any:
 def read_annotations(anns: list[Any] | RawRecords, ctx: _Context, prefix: str) -> bool:
     """Every annotation -> one object on its frame, or one report.skip; True when any object
     carries a track id. ``anns`` is consumed (see :func:`_read_chunk`); :class:`RawRecords` are
-    read a chunk at a time, plain box records first by :func:`read_plain_boxes` (fast paths on)."""
+    read a chunk at a time, plain box records first as columns (:mod:`._plain_boxes`, possibly
+    decoded in worker processes)."""
     ctx.report.records_read += len(anns)
     columns = fast_paths.enabled()
     col_prefix = f"{prefix}["
     if isinstance(anns, RawRecords):
         tracks = False
-        for start, part in anns.raw_chunks():
-            done = read_plain_boxes(anns.text(part), start, ctx, col_prefix) if columns else 0
+        for start, part, plain in decoded_chunks(anns, ctx):
+            done = apply_plain(plain, start, ctx, col_prefix)
             if done < len(part):
                 rest = anns.parse(part[done:])
                 tracks = _read_chunk(rest, start + done, ctx, prefix, col_prefix if columns else None) or tracks
