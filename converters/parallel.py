@@ -20,9 +20,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,25 +140,6 @@ def fork_pool(workers: int) -> Any:
         return multiprocessing.get_context("fork").Pool(workers, initializer=_worker_signals, initargs=(blocked,))
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-
-
-_READ_WORKERS: ContextVar[int] = ContextVar("prelabel_read_workers", default=1)
-
-
-def read_workers() -> int:
-    """Processes a reader may use (:func:`reading_with`; 1 unless ``fork`` exists)."""
-    return _READ_WORKERS.get() if can_fork() else 1
-
-
-@contextmanager
-def reading_with(workers: int) -> Iterator[None]:
-    """Readers started inside may use ``workers`` processes (the COCO reader decodes its
-    annotation chunks in them)."""
-    token = _READ_WORKERS.set(max(1, workers))
-    try:
-        yield
-    finally:
-        _READ_WORKERS.reset(token)
 
 
 def write_jobs_parallel(

@@ -27,7 +27,7 @@ from .model import Scene, mask_pixel_limit
 from .option_names import opt
 from .options import ConvertOptions
 from .output_paths import check_output
-from .parallel import available_workers, reading_with, use_workers, write_jobs_parallel
+from .parallel import available_workers, use_workers, write_jobs_parallel
 from .playment.builder import PayloadBuilder, Plan
 from .playment.validate import PayloadValidator, VideoStreamCheck
 from .playment.video_stream import StreamCheckFailed, video_pieces
@@ -347,8 +347,7 @@ def convert(
         return _convert_remote(raw, fmt, str(out), options, reader_options, report, progress, overwrite, workers)
     check_output(out, overwrite=overwrite, inputs=_input_list(inputs))
     with _no_gc():  # one pause for both stages: re-enabling in between would scan the whole scene once
-        with reading_with(available_workers() if workers is None else workers):
-            scene = read_scene(inputs, fmt, report, reader_options, compact=True)
+        scene = read_scene(inputs, fmt, report, reader_options, compact=True)
         return write_scene(scene, out, options, report, progress, overwrite=overwrite, workers=workers)
 
 

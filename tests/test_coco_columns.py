@@ -19,7 +19,6 @@ from converters import fast_paths
 from converters.errors import Report
 from converters.formats.coco import READER
 from converters.formats.coco import _json as coco_json
-from converters.formats.coco import _plain_boxes as plain_boxes
 from converters.model import FrameBoxes
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,10 +28,7 @@ REAL = sorted(p for p in (REPO.parent / "shared" / "real-world").glob("*/coco/**
 
 @pytest.fixture(autouse=True)
 def tiny_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Chunks of 2 records, decoded in worker processes whenever the run has workers (the CLI's
-    default: every core), so both the serial and the parallel decode are compared."""
     monkeypatch.setattr(coco_json, "CHUNK_RECORDS", 2)
-    monkeypatch.setattr(plain_boxes, "PARALLEL_FROM", 0)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
@@ -221,31 +217,3 @@ def test_plain_box_records_never_build_a_dict(tmp_path: Path) -> None:
     # record 2 (k = 2, on image 1): bbox [2, 2.5, 3, 4] -> 2, 2.5, 5, 6.5; score 0.25 (k % 3 != 0)
     assert a.boxes.source(1) == f"{src}:$.annotations[2]" and list(a.boxes.coords[4:8]) == [2, 2.5, 5, 6.5]
     assert a.boxes.confidence(0) is None and a.boxes.confidence(1) == 0.25
-
-
-def test_chunks_decoded_in_worker_processes_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``workers=2``: the annotation chunks are decoded in two forked processes (the pool is really
-    made) and the scene, report and output are those of one process and of the reference path."""
-    from converters import ConvertOptions, convert, parallel
-
-    made = []
-    real_pool = parallel.fork_pool
-
-    def counted(workers: int) -> Any:
-        made.append(workers)
-        return real_pool(workers)
-
-    monkeypatch.setattr(parallel, "fork_pool", counted)
-    anns: list[Any] = [{"id": k, "image_id": 1 + k % 2, "category_id": 1, "bbox": [k % 50, 2, 3, 4],
-                        **({"score": 0.5} if k % 3 else {})} for k in range(41)]
-    anns[17] = {**anns[17], "segmentation": [[0, 0, 9, 0, 9, 9]]}  # a polygon: the dict path from here
-    anns[30] = {**anns[30], "bbox": [1, 1, 0, 1]}  # skipped
-    src = write(tmp_path / "in.json", orjson.dumps(_dataset(anns)))
-    outs = {}
-    for workers in (1, 2):
-        report = convert(src, "coco", tmp_path / f"w{workers}.jsonl", workers=workers,
-                         options=ConvertOptions(job_type="image", job_per="image"))
-        outs[workers] = ((tmp_path / f"w{workers}.jsonl").read_bytes(), report.to_dict())
-    assert outs[1] == outs[2] and made == [2]  # the decode pool; the jobs (2) are too few for workers
-    assert outs[1][1]["records_skipped"] == 1 and outs[1][1]["objects_emitted"] == 40
-    both_ways(["convert", str(src), "--from", "coco"], tmp_path)

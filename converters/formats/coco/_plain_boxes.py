@@ -6,7 +6,7 @@ numbers, an optional ``score``, ``iscrowd`` 0 or absent, ``segmentation`` absent
 and no ``keypoints``, ``attributes``, ``track_id`` or ``instance_id`` key at all (those make the
 record an object of another kind). Unknown keys (``id``, ``area``) are skipped unbuilt.
 
-Two steps, so that the first can run in worker processes (:func:`decode_in_workers`):
+Two steps:
 
 - :func:`decode_plain` keeps the leading records that also pass the reader's own tests (known image
   and category, width and height > 0, finite, score within [0, 1]) as columns
@@ -21,25 +21,21 @@ a chunk that does not decode (any record of another shape) goes there whole.
 
 from __future__ import annotations
 
-import math
 from array import array
-from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
+import numpy as np
 
-from ... import parallel
 from ...model import Frame, FrameBoxes
+from ._json import RawRecords
 
 if TYPE_CHECKING:
-    from ._json import RawRecords
     from ._reader import _Context
 
 _NO_SCORE = float("nan")
-#: Records a file needs before its chunks are decoded in worker processes.
-PARALLEL_FROM = 100_000
 
 
 class PlainBox(msgspec.Struct, gc=False):
@@ -75,43 +71,45 @@ class PlainColumns:
 
 def decode_plain(text: bytes, frames: Mapping[Any, Any], labels: Mapping[Any, Any]) -> PlainColumns:
     """The leading plain box records of ``text`` (a JSON array) whose image is in ``frames`` and
-    category in ``labels``, as columns."""
-    ids: array[int] = array("q")
-    cats: array[int] = array("q")
-    coords: array[float] = array("d")
-    scores: array[float] | None = None
+    category in ``labels``, as columns. The tests run on whole columns (numpy), in the same
+    floating-point steps as the dict path: ``isfinite(x + y + w + h)``, ``x2 = x + w``."""
     try:
         records = _DECODER.decode(text)
     except (msgspec.ValidationError, msgspec.DecodeError):
-        return PlainColumns(0, ids, cats, coords, scores)
-    isfinite = math.isfinite
-    k = 0
+        return _NONE
+    n = len(records)
+    if n == 0:
+        return _NONE
+    ids = [r.image_id for r in records]
+    cats = [r.category_id for r in records]
+    bbox = np.array([r.bbox for r in records], dtype=np.float64).reshape(n, 4)
+    x, y, w, h = bbox.T
+    with np.errstate(over="ignore", invalid="ignore"):  # 1e308 + 1e308 is inf: a skip, not a warning
+        ok = (w > 0) & (h > 0) & np.isfinite(x + y + w + h)
+    crowd = [r.iscrowd for r in records]
+    if any(crowd):
+        ok &= np.logical_not(np.array(crowd, dtype=bool))
+    score_list = [r.score for r in records]
+    scores = None
+    if score_list.count(None) != n:
+        scores = np.array(score_list, dtype=np.float64)  # None -> NaN
+        ok &= np.isnan(scores) | ((scores >= 0) & (scores <= 1))
+    if not set(ids) <= frames.keys():
+        ok &= np.array([i in frames for i in ids])
+    if not set(cats) <= labels.keys():
+        ok &= np.array([c in labels for c in cats])
+    k = n if ok.all() else int(np.argmin(ok))
     try:
-        for k, r in enumerate(records):
-            iid = r.image_id
-            cid = r.category_id
-            x, y, w, h = r.bbox
-            score = r.score
-            if (
-                iid not in frames
-                or cid not in labels
-                or r.iscrowd
-                or not (w > 0 and h > 0 and isfinite(x + y + w + h))
-                or (score is not None and not 0 <= score <= 1)
-            ):
-                return PlainColumns(k, ids, cats, coords, scores)
-            ids.append(iid)
-            cats.append(cid)
-            coords.extend((x, y, x + w, y + h))
-            if score is not None:
-                if scores is None:
-                    scores = array("d", [_NO_SCORE]) * k
-                scores.append(score)
-            elif scores is not None:
-                scores.append(_NO_SCORE)
-    except OverflowError:  # an id beyond 64 bits: the dict path reads it
-        return PlainColumns(k, ids, cats, coords, scores)
-    return PlainColumns(len(records), ids, cats, coords, scores)
+        id_col, cat_col = array("q", ids[:k]), array("q", cats[:k])
+    except OverflowError:  # an id beyond 64 bits: the dict path reads the chunk
+        return _NONE
+    coords = bbox[:k].copy()
+    coords[:, 2:] += coords[:, :2]
+    return PlainColumns(k, id_col, cat_col, array("d", coords.tobytes()),
+                        array("d", scores[:k].tobytes()) if scores is not None else None)
+
+
+_NONE = PlainColumns(0, array("q"), array("q"), array("d"), None)
 
 
 def apply_plain(cols: PlainColumns, start: int, ctx: _Context, col_prefix: str) -> int:
@@ -122,12 +120,8 @@ def apply_plain(cols: PlainColumns, start: int, ctx: _Context, col_prefix: str) 
     ids, cats, coords, scores = cols.image_ids, cols.category_ids, cols.coords, cols.scores
     n = cols.count
     i = 0
-    while i < n:
-        iid = ids[i]
-        j = i + 1
-        while j < n and ids[j] == iid:
-            j += 1
-        boxes = _frame_boxes(frames[iid], col_prefix)
+    for j in _run_ends(ids, n):
+        boxes = _frame_boxes(frames[ids[i]], col_prefix)
         if boxes is None:
             break
         before = len(boxes)
@@ -144,6 +138,14 @@ def apply_plain(cols: PlainColumns, start: int, ctx: _Context, col_prefix: str) 
     return i
 
 
+def _run_ends(ids: array[int], n: int) -> list[int]:
+    """The ends of the runs of equal ids among ``ids[:n]`` (each run is one image's records)."""
+    if n == 0:
+        return []
+    col = np.frombuffer(ids, dtype=np.int64, count=n)
+    return [*(np.flatnonzero(col[1:] != col[:-1]) + 1).tolist(), n]
+
+
 def _frame_boxes(frame: Frame, col_prefix: str) -> FrameBoxes | None:
     """The frame's column-stored boxes of this file, new when it has none; None when its records
     must go to the dict path: objects read before (the dict path keeps them first), or another
@@ -158,38 +160,8 @@ def _frame_boxes(frame: Frame, col_prefix: str) -> FrameBoxes | None:
     return boxes
 
 
-# -- decoding in worker processes -------------------------------------------------------------
-
-_IDS: tuple[Mapping[Any, Any], Mapping[Any, Any]] | None = None  # (frames, labels) in the workers
-
-
-def _decode_task(text: bytes) -> PlainColumns:
-    assert _IDS is not None
-    return decode_plain(text, *_IDS)
-
-
 def decoded_chunks(records: RawRecords, ctx: _Context) -> Iterator[tuple[int, list[Any], PlainColumns]]:
-    """(start, raw records, their :func:`decode_plain` columns) of each chunk, in order: decoded in
-    ``parallel.read_workers()`` forked processes for a file of at least :data:`PARALLEL_FROM`
-    records, here otherwise. At most 2 chunks a worker wait in flight, so memory stays flat."""
+    """(start, raw records, their :func:`decode_plain` columns) of each chunk, in order."""
     frames, labels = ctx.frames, ctx.cats.labels
-    workers = parallel.read_workers()
-    if workers <= 1 or len(records) < PARALLEL_FROM:
-        for start, part in records.raw_chunks():
-            yield start, part, decode_plain(records.text(part), frames, labels)
-        return
-    global _IDS
-    _IDS = (frames, labels)
-    try:
-        with parallel.fork_pool(workers) as pool:
-            pending: deque[tuple[int, list[Any], Any]] = deque()
-            for start, part in records.raw_chunks():
-                if len(pending) >= 2 * workers:
-                    first, raw, result = pending.popleft()
-                    yield first, raw, result.get()
-                pending.append((start, part, pool.apply_async(_decode_task, (records.text(part),))))
-            while pending:
-                first, raw, result = pending.popleft()
-                yield first, raw, result.get()
-    finally:
-        _IDS = None
+    for start, part in records.raw_chunks():
+        yield start, part, decode_plain(records.text(part), frames, labels)

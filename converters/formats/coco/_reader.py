@@ -88,8 +88,7 @@ def _lookup(table: Mapping[Any, Any], key: Any) -> Any:
 def read_annotations(anns: list[Any] | RawRecords, ctx: _Context, prefix: str) -> bool:
     """Every annotation -> one object on its frame, or one report.skip; True when any object
     carries a track id. ``anns`` is consumed (see :func:`_read_chunk`); :class:`RawRecords` are
-    read a chunk at a time, plain box records first as columns (:mod:`._plain_boxes`, possibly
-    decoded in worker processes)."""
+    read a chunk at a time, plain box records first as columns (:mod:`._plain_boxes`)."""
     ctx.report.records_read += len(anns)
     columns = fast_paths.enabled()
     col_prefix = f"{prefix}["
