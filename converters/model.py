@@ -247,6 +247,16 @@ class FrameBoxes:
     def __len__(self) -> int:
         return len(self.labels)
 
+    def add(self, label: str, x1: float, y1: float, x2: float, y2: float, number: int, score: float | None) -> None:
+        """One row (``number`` only when the boxes keep record numbers)."""
+        self.labels.append(label)
+        self.coords.extend((x1, y1, x2, y2))
+        self.attributes.append(None)
+        if self.numbers is not None:
+            self.numbers.append(number)
+        if score is not None or self.scores is not None:
+            self.add_score(score)
+
     def add_score(self, score: float | None) -> None:
         """The confidence of the row just added (call once per row once any row may have one)."""
         scores = self.scores

@@ -145,13 +145,6 @@ class RawRecords:
         """Raw records as the text of one JSON array."""
         return b"[" + b",".join(part) + b"]"
 
-    def parse_all(self) -> list[Any]:
-        """Every record, parsed (for the layouts read as one list: YouTube-VIS); consumes them."""
-        out: list[Any] = []
-        for _, part in self.chunks():
-            out += part
-        return out
-
     def parse(self, part: list[Any]) -> list[Any]:
         """Raw records as values (orjson; Python's json for what orjson refuses)."""
         text = self.text(part)

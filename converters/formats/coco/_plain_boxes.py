@@ -121,7 +121,7 @@ def apply_plain(cols: PlainColumns, start: int, ctx: _Context, col_prefix: str) 
     n = cols.count
     i = 0
     for j in _run_ends(ids, n):
-        boxes = _frame_boxes(frames[ids[i]], col_prefix)
+        boxes = frame_boxes(frames[ids[i]], col_prefix)
         if boxes is None:
             break
         before = len(boxes)
@@ -146,10 +146,10 @@ def _run_ends(ids: array[int], n: int) -> list[int]:
     return [*(np.flatnonzero(col[1:] != col[:-1]) + 1).tolist(), n]
 
 
-def _frame_boxes(frame: Frame, col_prefix: str) -> FrameBoxes | None:
-    """The frame's column-stored boxes of this file, new when it has none; None when its records
-    must go to the dict path: objects read before (the dict path keeps them first), or another
-    file's boxes (results on shared --images frames)."""
+def frame_boxes(frame: Frame, col_prefix: str) -> FrameBoxes | None:
+    """The frame's column-stored boxes of this file, new when it has none; None when its boxes must
+    be objects: it holds objects read before (they stay first, in the order read), or another
+    file's boxes (results on shared --images frames, whose sources name another file)."""
     boxes = frame.boxes
     if boxes is None:
         if frame.objects:

@@ -42,13 +42,13 @@ from typing import Any, ClassVar
 
 from ... import fast_paths
 from ...errors import InputError, NoObjects, RecordSkip, Report, UsageError
-from ...model import Box, Frame, FrameBoxes, Scene, SceneObject, Sequence, still_sequence_name
+from ...model import Box, Frame, Scene, SceneObject, Sequence, still_sequence_name
 from .._options import ReaderOptions, path_tuple
 from ._categories import Categories
 from ._images_list import read_images
 from ._json import RawRecords, big_int_reload, load_ground_truth, load_lazy
 from ._kind import annotation_list, file_kind, list_field
-from ._plain_boxes import apply_plain, decoded_chunks
+from ._plain_boxes import apply_plain, decoded_chunks, frame_boxes
 from ._records import build_object, describe, parse_bbox, parse_score
 from ._rle import RleError, is_rle, rle_size
 from ._video import ImageMeta, group_sequences, read_ytvis, video_sequences
@@ -161,18 +161,11 @@ def _read_chunk(anns: list[Any], start: int, ctx: _Context, prefix: str, col_pre
                     and isfinite(x + y + w + h)
                 ):
                     objects += 1
-                    boxes = frame.boxes
-                    if boxes is None and col_prefix is not None and not frame.objects:
-                        boxes = frame.boxes = FrameBoxes(col_prefix, "]", numbered=True)
-                    if boxes is not None and boxes.source_prefix is col_prefix:
-                        boxes.labels.append(label)
-                        boxes.coords.extend((x, y, x + w, y + h))
-                        boxes.attributes.append(None)
-                        boxes.numbers.append(i)  # type: ignore[union-attr]
-                        if score is not None or boxes.scores is not None:
-                            boxes.add_score(score)
+                    boxes = frame_boxes(frame, col_prefix) if col_prefix is not None else None
+                    if boxes is not None:
+                        boxes.add(label, x, y, x + w, y + h, i, score)
                         continue
-                    if boxes is not None:  # boxes of another file (results sharing --images frames)
+                    if frame.boxes is not None:  # boxes of another file (results sharing --images frames)
                         frame.expand_boxes()
                     frame.objects.append(SceneObject(label, Box(x, y, x + w, y + h), score, None, None,
                                                      f"{prefix}[{i}]"))

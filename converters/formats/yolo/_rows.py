@@ -270,11 +270,7 @@ class LineParser:
             w *= 0.5
             h *= 0.5
             if boxes is not None:
-                boxes.labels.append(label)
-                boxes.coords.extend(((xc - w) * W, (yc - h) * H, (xc + w) * W, (yc + h) * H))
-                boxes.numbers.append(ln)  # type: ignore[union-attr]
-                boxes.attributes.append(None)
-                boxes.add_score(conf)
+                boxes.add(label, (xc - w) * W, (yc - h) * H, (xc + w) * W, (yc + h) * H, ln, conf)
             else:
                 append(SceneObject(label, Box((xc - w) * W, (yc - h) * H, (xc + w) * W, (yc + h) * H),
                                    conf, None, track, f"{loc}:{ln}"))
