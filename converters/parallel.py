@@ -29,7 +29,7 @@ from .errors import Report
 from .jobs import Job
 from .json_out import dumps
 from .options import ConvertOptions
-from .output_paths import file_mode
+from .output_paths import file_mode, output_error
 from .writer import OutputWriter
 
 #: Fewer jobs than this are built in one process (forking costs more than it saves).
@@ -44,6 +44,7 @@ _JOBS: list[Job] = []
 _OPTIONS: ConvertOptions | None = None
 _STRICT = False
 _SPOOL: str | None = None  # the spool file name with "{k}" for the range's index (.jsonl output)
+_SPOOL_FOR = ""  # the output the spool files are for
 
 
 def available_workers() -> int:
@@ -94,8 +95,10 @@ def _build_range(task: tuple[int, int, int]) -> _Part:
                     for piece in _job_json(builder, job):
                         f.write(piece)
                     f.write(b"\n")
-        except BaseException:
+        except BaseException as exc:
             os.unlink(spool)
+            if isinstance(exc, OSError):  # a full disk, a quota: said of the output, as one process says it
+                raise output_error(exc, "cannot write", Path(_SPOOL_FOR)) from None
             raise
         out = [(job.reference_id, b"") for job in jobs]
     sel = builder.selector
@@ -149,13 +152,14 @@ def write_jobs_parallel(
     """Build and write ``jobs`` with ``workers`` processes (see the module docstring)."""
     from .pipeline import JobBuilder
 
-    global _JOBS, _OPTIONS, _STRICT, _SPOOL
+    global _JOBS, _OPTIONS, _STRICT, _SPOOL, _SPOOL_FOR
     n = len(jobs)
     ranges = job_ranges(jobs, max(1, -(-n // (workers * RANGES_PER_WORKER))))
     tasks = [(k, a, b) for k, (a, b) in enumerate(ranges)]
     final = JobBuilder(options, report, for_writer=True)  # its selector says what matched nothing
     _JOBS, _OPTIONS, _STRICT = jobs, options, report.strict
     _SPOOL = writer.spool_template() if writer.jsonl else None
+    _SPOOL_FOR = str(writer.out)
     done = 0
     try:
         with fork_pool(workers) as pool:

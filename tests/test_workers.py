@@ -127,3 +127,25 @@ def test_spool_files_are_appended_in_order_without_an_in_kernel_copy(
     convert(src, "coco", tmp_path / "two.jsonl", workers=2, options=options)
     assert (tmp_path / "two.jsonl").read_bytes() == (tmp_path / "one.jsonl").read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.json", "one.jsonl", "two.jsonl"]
+
+
+def test_a_worker_that_cannot_write_its_spool_file_says_so_of_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk while a worker writes its range: the run stops with the message one process
+    would give (the output's name, the system's reason), and nothing is left behind."""
+    import errno
+
+    from converters import OutputError, parallel
+
+    def full(builder: object, job: object) -> list[bytes]:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(parallel, "_job_json", full)
+    src = _coco(tmp_path)
+    with pytest.raises(OutputError) as err:
+        convert(src, "coco", tmp_path / "jobs.jsonl", workers=2, options=ConvertOptions(job_type="image",
+                                                                                          job_per="image"))
+    assert str(err.value) == (f"cannot write {tmp_path / 'jobs.jsonl'}: no space left on the device: "
+                              "free some space or write somewhere else")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.json"]
