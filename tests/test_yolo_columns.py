@@ -8,15 +8,21 @@ from pathlib import Path
 
 import orjson
 import pytest
+from conftest import REAL_WORLD
 from helpers import both_ways, write
 
 from converters.errors import Report
 from converters.formats.yolo import READER
 
 REPO = Path(__file__).resolve().parent.parent
-REAL = REPO.parent / "shared" / "real-world"
+REAL = REAL_WORLD
 CASES = sorted(p.parent for p in (REPO / "fixtures" / "yolo").glob("*/case.json"))
 REAL_CASES = sorted(p for p in REAL.glob("*/yolo/*") if p.is_dir())
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason=f"real-world set not found at {REAL}")
+def test_real_world_cases_were_found() -> None:
+    assert len(REAL_CASES) >= 8
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
