@@ -108,9 +108,7 @@ def remove_quietly(path: Path) -> None:
     try:
         os.unlink(path)
         return
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
-        pass  # a folder (PermissionError: EPERM, as unlink(2) answers on Linux for a directory), or gone
-    except Exception:
+    except Exception:  # a folder (EISDIR, or EPERM as Linux answers), gone, or no memory left
         pass
     try:
         if path.is_dir() and not path.is_symlink():

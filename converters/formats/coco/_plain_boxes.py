@@ -59,8 +59,7 @@ _DECODER = msgspec.json.Decoder(list[PlainBox])
 @dataclass(slots=True)
 class PlainColumns:
     """The first ``count`` records of a chunk, all plain boxes: image and category ids, pixel-edge
-    x1, y1, x2, y2 (4 a record) and scores (NaN for none; None when no record has one). Rows past
-    ``count`` may be present (a record that failed half-way) and are ignored."""
+    x1, y1, x2, y2 (4 a record) and scores (NaN for none; None when no record has one)."""
 
     count: int
     image_ids: array[int]
