@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import shapely
 from shapely.errors import GEOSException
 from shapely.geometry import MultiPolygon as ShapelyMultiPolygon
 from shapely.geometry import Polygon as ShapelyPolygon
@@ -43,7 +44,11 @@ def drop_closing_point(ring: Ring) -> Ring:
 
 
 def _to_shapely(poly: Polygon) -> ShapelyPolygon:
-    return ShapelyPolygon(poly.exterior, poly.holes)
+    """The shapely polygon of ``poly``; without holes built from one coordinate array (shapely's
+    vectorized constructor: about 10x faster than from a list of points, the same geometry)."""
+    if poly.holes:
+        return ShapelyPolygon(poly.exterior, poly.holes)
+    return shapely.polygons(np.asarray(poly.exterior, dtype=np.float64).reshape(-1, 2))
 
 
 def _from_shapely(geom: ShapelyPolygon) -> Polygon:

@@ -118,9 +118,10 @@ def polygon(p: Polygon, w: float, h: float, report: Report, source: str = "") ->
         return f"a polygon needs at least 3 distinct points inside the frame, got {len(pts)}"
     report.clamped_points += clamped
     n = len(pts)
+    names = _P[:n] if n <= len(_P) else [_pname(i) for i in range(n)]
     return {
-        "points": {_pname(i): {"x": x, "y": y} for i, (x, y) in enumerate(pts)},
-        "edges": {_ename(i): [_pname(i), _pname((i + 1) % n)] for i in range(n)},
+        "points": {name: {"x": x, "y": y} for name, (x, y) in zip(names, pts)},
+        "edges": {_ename(i): [names[i], names[(i + 1) % n]] for i in range(n)},
     }
 
 
