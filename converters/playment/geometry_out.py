@@ -23,6 +23,7 @@ Each function returns the geometry dict, or a string saying why nothing can be e
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ..errors import Report
@@ -44,7 +45,7 @@ def _ename(i: int) -> str:
     return _E[i] if i < 256 else f"e{i + 1}"
 
 
-def _norm_points(points: list[Point], w: float, h: float) -> tuple[list[Point], int]:
+def _norm_points(points: Iterable[Point], w: float, h: float) -> tuple[list[Point], int]:
     """The points normalized and clamped to [0, 1], and how many were clamped (the caller counts
     them in the report only when the object is emitted)."""
     out = []
@@ -85,7 +86,7 @@ def rectangle(b: Box, w: float, h: float, report: Report) -> GeometryOut | str:
     }
 
 
-def _dedupe(points: list[Point]) -> list[Point]:
+def _dedupe(points: Iterable[Point]) -> list[Point]:
     out: list[Point] = []
     for p in points:
         if not out or p != out[-1]:

@@ -23,11 +23,12 @@ Geometry rules (coordinates are COCO's pixel-edge floats, used as they are):
 from __future__ import annotations
 
 import math
+from array import array
 from typing import Any
 
 from ...errors import RecordSkip, Report
-from ...geometry import drop_closing_point, polygon_problem, repair_polygon
-from ...model import AttributeValue, Box, Frame, Geometry, Keypoints, MultiPolygon, Polygon, SceneObject
+from ...geometry import polygon_problem, repair_polygon
+from ...model import AttributeValue, Box, Frame, Geometry, Keypoints, MultiPolygon, PointArray, Polygon, SceneObject
 from ._rle import RleError, is_rle, rle_size, rle_to_polygons
 
 
@@ -77,7 +78,13 @@ def _ring(values: object, where: str) -> Polygon:
         t = type(v)
         if (t is not float and t is not int) or v - v != 0:  # v - v is NaN for NaN and infinity
             raise RecordSkip("polygon_invalid", f"{where} holds {describe(v)} where a finite number belongs")
-    pts = drop_closing_point([(float(x), float(y)) for x, y in zip(values[0::2], values[1::2], strict=True)])
+    try:
+        xy = array("d", values)  # a flat array: 16 bytes a point (model.PointArray)
+    except OverflowError:  # an integer too large for a float
+        raise RecordSkip("polygon_invalid", f"{where} holds a number too large for a coordinate") from None
+    if len(xy) >= 4 and xy[0] == xy[-2] and xy[1] == xy[-1]:  # the closing point repeats the first
+        del xy[-2:]
+    pts = PointArray(xy)
     if len(pts) < 3:
         raise RecordSkip("polygon_too_few_points", f"{where} has {len(pts)} points; a polygon needs >= 3")
     return Polygon(pts)
