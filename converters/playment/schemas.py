@@ -23,12 +23,11 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
-
 from ..errors import UsageError
 
 if TYPE_CHECKING:
+    from referencing import Registry
+
     if sys.version_info >= (3, 11):
         from importlib.resources.abc import Traversable
     else:
@@ -114,7 +113,11 @@ def schemas_for_video_key(video_key: str = DEFAULT_VIDEO_KEY) -> dict[str, dict[
 
 @cache
 def registry(video_key: str = DEFAULT_VIDEO_KEY) -> Registry[Any]:
-    """A ``referencing`` registry of every schema (for ``jsonschema``), built once per key."""
+    """A ``referencing`` registry of every schema (for ``jsonschema``), built once per key
+    (``referencing`` is imported here: only an invalid payload's explanation needs it)."""
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
     resources_ = [
         (sid, Resource.from_contents(s, default_specification=DRAFT202012))
         for sid, s in schemas_for_video_key(video_key).items()

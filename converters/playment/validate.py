@@ -44,9 +44,8 @@ from array import array
 from collections.abc import Collection, Iterable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import jsonschema_rs
 import numpy as np
 import shapely
@@ -55,6 +54,9 @@ from shapely.validation import explain_validity
 from ..errors import Issue
 from . import schemas
 from .payload_files import iter_payload_files
+
+if TYPE_CHECKING:
+    import jsonschema  # type: ignore[import-untyped, unused-ignore]
 
 PathParts = tuple[str | int, ...]
 
@@ -163,7 +165,10 @@ def _fast_trackers_validator() -> Any:
 
 @cache
 def _detail_validator(video_key: str) -> jsonschema.Draft202012Validator:
-    """The ``jsonschema`` validator that explains why a payload is invalid."""
+    """The ``jsonschema`` validator that explains why a payload is invalid (imported here: about
+    40 ms that a run with only valid payloads does not spend)."""
+    import jsonschema  # type: ignore[import-untyped, unused-ignore]
+
     root = schemas.schemas_for_video_key(video_key)[schemas.PAYLOAD_ID]
     return jsonschema.Draft202012Validator(root, registry=schemas.registry(video_key))
 
