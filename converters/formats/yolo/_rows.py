@@ -9,12 +9,24 @@ fit the layout is an :class:`InputError` (the files do not hold what was declare
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Mapping
 
 from ... import fast_paths
 from ...errors import InputError, Report
 from ...geometry import polygon_problem, polygons_to_geometry, repair_polygon
-from ...model import AttributeValue, Box, Frame, FrameBoxes, Geometry, Keypoints, Point, Polygon, SceneObject
+from ...model import (
+    AttributeValue,
+    Box,
+    Frame,
+    FrameBoxes,
+    Geometry,
+    Keypoints,
+    Point,
+    PointArray,
+    Polygon,
+    SceneObject,
+)
 from .._numbers import parses_as_float
 from ._row_layout import Layout, is_dota_header, show, split_lines
 
@@ -337,9 +349,13 @@ class LineParser:
             if max(values) > PIXEL_HINT:
                 n_pixel += 1
                 example = example or show(raw)
-            ring = list(zip([v * W for v in values[0::2]], [v * H for v in values[1::2]], strict=True))
+            xs = [v * W for v in values[0::2]]
+            ys = [v * H for v in values[1::2]]
             where = f"{loc}:{ln}"
-            geom = self._obb_geometry(ring, where) if obb else self._polygon(ring, where)
+            if obb:
+                geom = self._obb_geometry(list(zip(xs, ys, strict=True)), where)
+            else:  # a flat array: 16 bytes a point (model.PointArray)
+                geom = self._polygon(PointArray(array("d", [c for xy in zip(xs, ys, strict=True) for c in xy])), where)
             if geom is None:
                 continue
             out.append(SceneObject(label, geom, conf, None, track, where))
@@ -348,9 +364,9 @@ class LineParser:
         self.report.objects_read += objects
         self._pixels(loc, n_pixel, objects, example)
 
-    def _polygon(self, ring: list[Point], where: str) -> Geometry | None:
+    def _polygon(self, ring: PointArray, where: str) -> Geometry | None:
         if len(ring) > 1 and ring[0] == ring[-1]:
-            ring = ring[:-1]
+            ring = PointArray(ring.xy[:-2])
         if len(ring) < 3:
             self.report.skip("polygon_too_few_points",
                              f"a polygon needs at least 3 distinct points, got {len(ring)}", where)
