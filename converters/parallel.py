@@ -30,6 +30,7 @@ from .jobs import Job
 from .json_out import dumps
 from .options import ConvertOptions
 from .output_paths import file_mode, output_error
+from .select import SelectorUsage
 from .writer import OutputWriter
 
 #: Fewer jobs than this are built in one process (forking costs more than it saves).
@@ -66,7 +67,7 @@ class _Part:
 
     jobs: list[tuple[str, bytes]]
     report: Report
-    selector: tuple[set[str], set[str], int, int]
+    selector: SelectorUsage
     spool: str | None = None
 
 
@@ -101,8 +102,7 @@ def _build_range(task: tuple[int, int, int]) -> _Part:
                 raise output_error(exc, "cannot write", Path(_SPOOL_FOR)) from None
             raise
         out = [(job.reference_id, b"") for job in jobs]
-    sel = builder.selector
-    return _Part(out, report, (sel.labels_mapped, sel.attributes_mapped, sel.scored, sel.unscored), spool)
+    return _Part(out, report, builder.selector.usage(), spool)
 
 
 def _job_json(builder: Any, job: Job) -> list[bytes]:
@@ -170,11 +170,7 @@ def write_jobs_parallel(
                     for ref, data in part.jobs:
                         writer.write_pieces(ref, [data])
                 report.merge(part.report)
-                labels, attributes, scored, unscored = part.selector
-                final.selector.labels_mapped |= labels
-                final.selector.attributes_mapped |= attributes
-                final.selector.scored += scored
-                final.selector.unscored += unscored
+                final.selector.add_usage(part.selector)
                 done += len(part.jobs)
                 if progress is not None:
                     progress(done, n)

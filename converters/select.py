@@ -25,7 +25,7 @@ tracker. ``key.name(frame_id)`` is the key's text in the deterministic ids: ``t:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import NamedTuple, TypeAlias
 
 from .errors import Report
 from .geometry import polygon_area
@@ -89,6 +89,10 @@ _EMIT_TO_KIND = {"rectangle": "rectangle", "polygon": "polygon", "line": "line",
                  "landmark": "landmark", "cuboid": "cuboid"}
 
 
+#: :meth:`Selector.usage`: labels mapped, attributes mapped, objects scored, objects without a score.
+SelectorUsage: TypeAlias = "tuple[set[str], set[str], int, int]"
+
+
 class Selector:
     """Applies :class:`ConvertOptions` selection to frames; counts into the report."""
 
@@ -107,6 +111,18 @@ class Selector:
         self.attributes_mapped: set[str] = set()
         self.scored = 0  # objects with a confidence that met a threshold check
         self.unscored = 0  # objects without a confidence where a threshold applied
+
+    def usage(self) -> SelectorUsage:
+        """What this selector saw (maps used, threshold checks), for the selector of another
+        process to add with :meth:`add_usage` (workers, shards)."""
+        return (self.labels_mapped, self.attributes_mapped, self.scored, self.unscored)
+
+    def add_usage(self, usage: SelectorUsage) -> None:
+        labels, attributes, scored, unscored = usage
+        self.labels_mapped |= labels
+        self.attributes_mapped |= attributes
+        self.scored += scored
+        self.unscored += unscored
 
     def items(self, frame: Frame) -> Iterator[Item]:
         keys = _UNTRACKED_KEYS

@@ -27,6 +27,7 @@ from .errors import Report
 from .formats._options import ReaderOptions
 from .json_out import dumps
 from .options import ConvertOptions
+from .select import SelectorUsage
 from .writer import OutputWriter
 
 
@@ -40,7 +41,7 @@ class ShardResult:
     jobs: list[tuple[int, str, bytes]]
     read_report: Report | None
     build_report: Report
-    selector: tuple[set[str], set[str], int, int]
+    selector: SelectorUsage
 
 
 def convert_shard(
@@ -80,9 +81,7 @@ def convert_shard(
         else:
             data = dumps(built)
         out.append((number, job.reference_id, data))
-    sel = builder.selector
-    return ShardResult(shard, shards, out, read_report if shard == 0 else None, report,
-                       (sel.labels_mapped, sel.attributes_mapped, sel.scored, sel.unscored))
+    return ShardResult(shard, shards, out, read_report if shard == 0 else None, report, builder.selector.usage())
 
 
 def merge_shards(
@@ -109,11 +108,7 @@ def merge_shards(
             for _, ref, data in part.jobs:
                 writer.write_pieces(ref, [data])
             report.merge(part.build_report)
-            labels, attributes, scored, unscored = part.selector
-            final.selector.labels_mapped |= labels
-            final.selector.attributes_mapped |= attributes
-            final.selector.scored += scored
-            final.selector.unscored += unscored
+            final.selector.add_usage(part.selector)
         final.finish()
         writer.commit()
     return report
