@@ -25,6 +25,7 @@ from typing import IO, Any
 
 import orjson
 
+from . import json_out
 from .errors import UsageError
 from .json_out import dumps
 from .output_paths import (
@@ -98,6 +99,7 @@ class OutputWriter:
         # Memory kept for the error path: when the run ends because memory ran out, releasing this
         # first gives abort() room to remove the temporary output (its own calls allocate).
         self._reserve: bytearray | None = bytearray(RESERVE_BYTES)
+        json_out.refresh()
         where = self.out if self.in_place else parent
         sweep_stale_temps(where)
         try:
