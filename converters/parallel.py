@@ -27,7 +27,6 @@ from typing import Any
 
 from .errors import Report
 from .jobs import Job
-from .json_out import dumps
 from .options import ConvertOptions
 from .output_paths import file_mode, output_error
 from .select import SelectorUsage
@@ -85,7 +84,7 @@ def _build_range(task: tuple[int, int, int]) -> _Part:
     builder = JobBuilder(_OPTIONS, report, for_writer=True)
     jobs = _JOBS[start:stop]
     if _SPOOL is None:
-        out = [(job.reference_id, b"".join(_job_json(builder, job))) for job in jobs]
+        out = [(job.reference_id, b"".join(builder.json_pieces(job))) for job in jobs]
         spool = None
     else:
         spool = spool_path(_SPOOL, index)
@@ -93,7 +92,7 @@ def _build_range(task: tuple[int, int, int]) -> _Part:
         try:
             with os.fdopen(fd, "wb", buffering=1 << 20) as f:
                 for job in jobs:
-                    for piece in _job_json(builder, job):
+                    for piece in builder.json_pieces(job):
                         f.write(piece)
                     f.write(b"\n")
         except BaseException as exc:
@@ -103,23 +102,6 @@ def _build_range(task: tuple[int, int, int]) -> _Part:
             raise
         out = [(job.reference_id, b"") for job in jobs]
     return _Part(out, report, builder.selector.usage(), spool)
-
-
-def _job_json(builder: Any, job: Job) -> list[bytes]:
-    """The JSON of one job, in pieces."""
-    from .pipeline import StreamedVideo, _checked
-    from .playment.validate import VideoStreamCheck
-    from .playment.video_stream import StreamCheckFailed, video_pieces
-
-    built = builder.build(job)
-    if isinstance(built, StreamedVideo):
-        try:
-            return list(video_pieces(built.builder, VideoStreamCheck(built.validator), job.reference_id,
-                                     job.frames, job.srcs, built.plans))
-        except StreamCheckFailed:
-            return [dumps(_checked(built.validator, built.builder.video_payload(
-                job.reference_id, job.frames, job.srcs, built.plans), job))]
-    return [dumps(built)]
 
 
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}

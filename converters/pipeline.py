@@ -22,6 +22,7 @@ from .formats._options import ReaderOptions
 from .formats._zip import archive_locations, archive_message, unpacked
 from .input_files import is_regular_file, kind_of
 from .jobs import Job, plan_jobs
+from .json_out import dumps
 from .linking import link_scene
 from .model import Scene, mask_pixel_limit
 from .option_names import opt
@@ -210,6 +211,20 @@ class JobBuilder:
         self.report.frames += len(frames)
         self.report.jobs += 1
         return built
+
+    def json_pieces(self, job: Job) -> list[bytes]:
+        """(``for_writer``) The job's payload as JSON bytes, in pieces: a large video job as
+        ``video_stream`` cuts it, or whole when its stream check fails (the full check then says
+        what and where)."""
+        built = self.build(job)
+        if isinstance(built, dict):
+            return [dumps(built)]
+        try:
+            return list(video_pieces(built.builder, VideoStreamCheck(built.validator), job.reference_id,
+                                     job.frames, job.srcs, built.plans))
+        except StreamCheckFailed:
+            return [dumps(_checked(built.validator, built.builder.video_payload(
+                job.reference_id, job.frames, job.srcs, built.plans), job))]
 
     def finish(self) -> None:
         self.selector.finish()

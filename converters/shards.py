@@ -25,7 +25,6 @@ from typing import Any
 
 from .errors import Report
 from .formats._options import ReaderOptions
-from .json_out import dumps
 from .options import ConvertOptions
 from .select import SelectorUsage
 from .writer import OutputWriter
@@ -51,9 +50,7 @@ def convert_shard(
     """Convert jobs ``[shard * k, (shard + 1) * k)`` of the run (k = jobs / shards, rounded up)."""
     from .jobs import plan_jobs
     from .linking import link_scene
-    from .pipeline import JobBuilder, StreamedVideo, _checked, _prepare_columns, read_scene
-    from .playment.validate import VideoStreamCheck
-    from .playment.video_stream import StreamCheckFailed, video_pieces
+    from .pipeline import JobBuilder, _prepare_columns, read_scene
 
     if not 0 <= shard < shards:
         raise ValueError(f"shard must be within 0..{shards - 1}, got {shard}")
@@ -70,17 +67,7 @@ def convert_shard(
     out: list[tuple[int, str, bytes]] = []
     for number in range(first, last):
         job = jobs[number]
-        built = builder.build(job)
-        if isinstance(built, StreamedVideo):
-            try:
-                data = b"".join(video_pieces(built.builder, VideoStreamCheck(built.validator), job.reference_id,
-                                             job.frames, job.srcs, built.plans))
-            except StreamCheckFailed:
-                data = dumps(_checked(built.validator, built.builder.video_payload(
-                    job.reference_id, job.frames, job.srcs, built.plans), job))
-        else:
-            data = dumps(built)
-        out.append((number, job.reference_id, data))
+        out.append((number, job.reference_id, b"".join(builder.json_pieces(job))))
     return ShardResult(shard, shards, out, read_report if shard == 0 else None, report, builder.selector.usage())
 
 

@@ -136,12 +136,13 @@ def test_a_worker_that_cannot_write_its_spool_file_says_so_of_the_output(
     would give (the output's name, the system's reason), and nothing is left behind."""
     import errno
 
-    from converters import OutputError, parallel
+    from converters import OutputError
+    from converters.pipeline import JobBuilder
 
     def full(builder: object, job: object) -> list[bytes]:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(parallel, "_job_json", full)
+    monkeypatch.setattr(JobBuilder, "json_pieces", full)
     src = _coco(tmp_path)
     with pytest.raises(OutputError) as err:
         convert(src, "coco", tmp_path / "jobs.jsonl", workers=2, options=ConvertOptions(job_type="image",
