@@ -14,6 +14,7 @@ from ..options import EMIT_KINDS, ConvertOptions, load_attribute_map, load_label
 from ..output_paths import check_report, output_error, write_bytes_atomic
 from ..pipeline import convert, detect_format
 from ..progress import ProgressBar
+from ..remote import is_url
 from ._common import add_common
 
 
@@ -132,8 +133,8 @@ def run(ns: argparse.Namespace, stderr: TextIO) -> int:
     progress = ProgressBar(stderr) if (not ns.quiet and stderr.isatty()) else None
     if ns.report:  # before anything is read: a report that cannot be written must not cost a run
         check_report(ns.report, overwrite=ns.overwrite, out=ns.out, inputs=ns.inputs)
-    if ns.fmt == "auto" and any("://" in p and not p.startswith("file://") for p in ns.inputs):
-        raise UsageError("name the format of remote inputs with --from (coco, yolo, cvat, voc)")
+    if ns.fmt == "auto" and any(is_url(p) for p in ns.inputs):  # before detect_format looks at local paths
+        raise UsageError(f"name the format of remote inputs with --from ({', '.join(available())})")
     fmt = detect_format([Path(p) for p in ns.inputs], report) if ns.fmt == "auto" else ns.fmt
     reader_options = get_reader(fmt).options_type.from_args(ns)
     try:
